@@ -1,0 +1,17 @@
+# Third-party dependencies, all from the system's packages (scripts/setup installs them).
+#
+# Boost: headers only. Boost.JSON and Boost.URL are compiled into the core from their
+# header-only sources (core/src/util/boost_sources.cpp), so the same code is instrumented in
+# sanitizer builds and no libboost_*.so becomes a runtime dependency of libcalbridge.
+find_package(Boost 1.81 CONFIG REQUIRED)
+find_package(OpenSSL 1.1.1 REQUIRED)
+find_package(Threads REQUIRED)
+
+if(CALBRIDGE_BUILD_TESTS)
+  # Catch2 v3 (Debian 13) or v2 (Debian 12); tests/support/catch.hpp hides the difference.
+  find_package(Catch2 3 CONFIG QUIET)
+  if(NOT Catch2_FOUND)
+    find_package(Catch2 2 CONFIG REQUIRED)
+  endif()
+  include(Catch)
+endif()
