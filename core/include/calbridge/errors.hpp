@@ -68,6 +68,9 @@ struct ErrorDetails {
     std::string oauth_error_uri;              // "error_uri"
     std::optional<std::chrono::seconds> retry_after;
     std::vector<FieldError> field_errors;
+    // Transport errors only: true when any byte of the request may have reached the server, so
+    // a request that is not idempotent (a code exchange, a refresh) must not be sent again.
+    bool request_sent = true;
 };
 
 class Error : public std::runtime_error {

@@ -1,0 +1,118 @@
+// The seam between OAuth/calendar logic and the bytes on the wire. The core's default
+// transport is Boost.Beast over OpenSSL (core/src/http); tests swap in a scripted fake that
+// asserts exact requests. Nothing here knows about OAuth.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace calbridge {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct HttpHeader {
+    std::string name;
+    std::string value;
+};
+
+struct HttpRequest {
+    std::string method;  // "GET", "POST", "DELETE"
+    std::string url;     // absolute: "https://api.cronofy.com/v1/calendars?..."
+    std::vector<HttpHeader> headers;  // Host, Content-Length and Connection are the transport's
+    std::string body;
+
+    // Case-insensitive; nullptr when absent.
+    const std::string* header(std::string_view name) const noexcept;
+};
+
+struct HttpResponse {
+    int status = 0;
+    std::vector<HttpHeader> headers;
+    std::string body;
+
+    // Case-insensitive; the first of repeated headers; nullptr when absent.
+    const std::string* header(std::string_view name) const noexcept;
+};
+
+// Cancels a call from another thread. Cheap to check; waits and transports subscribe to be
+// woken at once. Thread-safe.
+class CancellationToken {
+public:
+    void cancel();
+    bool is_cancelled() const noexcept { return cancelled_.load(std::memory_order_acquire); }
+
+    // Runs `fn` when the token is cancelled (at once, on this thread, if it already is), until
+    // the returned subscription is destroyed; once the destructor returns, `fn` is not running
+    // and will not run. `fn` runs on the cancelling thread with the token's lock held: keep it
+    // short and non-blocking (e.g. post a cancel to an io_context) and do not touch the token.
+    class Subscription {
+    public:
+        Subscription() = default;
+        Subscription(Subscription&&) noexcept;
+        Subscription& operator=(Subscription&&) noexcept;
+        Subscription(const Subscription&) = delete;
+        Subscription& operator=(const Subscription&) = delete;
+        ~Subscription();
+
+    private:
+        friend class CancellationToken;
+        Subscription(CancellationToken* token, std::list<std::function<void()>>::iterator it)
+            : token_(token), it_(it) {}
+        void reset() noexcept;
+        CancellationToken* token_ = nullptr;
+        std::list<std::function<void()>>::iterator it_;
+    };
+    [[nodiscard]] Subscription on_cancel(std::function<void()> fn);
+
+    // Waits until `until` or cancellation, whichever comes first. True if cancelled.
+    bool wait_until(SteadyTime until);
+
+private:
+    std::atomic<bool> cancelled_{false};
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::list<std::function<void()>> callbacks_;
+};
+
+// What every transport call gets: the logical call's deadline and its cancellation token.
+struct CallContext {
+    SteadyTime deadline = SteadyTime::max();
+    std::shared_ptr<CancellationToken> cancel;  // may be null
+};
+
+// Counters a transport keeps (tests and benchmarks read them).
+struct TransportStats {
+    std::uint64_t requests = 0;
+    std::uint64_t connections_opened = 0;
+    std::uint64_t tls_handshakes = 0;
+};
+
+class Transport {
+public:
+    virtual ~Transport() = default;
+
+    // Sends one request and reads the whole response before ctx.deadline, on the calling
+    // thread. Never follows redirects (a 3xx is returned as a response). Throws:
+    //  - TimeoutError when the deadline passes, CancelledError when ctx.cancel fires;
+    //  - ConnectionError (resolve, connect, connection dropped) and TlsError (handshake,
+    //    verification). Their details().request_sent says whether any byte of the request may
+    //    have reached the server: false means it is safe to retry even a non-idempotent
+    //    request (a code exchange, a refresh);
+    //  - ProtocolError for a malformed or oversized response.
+    // Thread-safe: many threads may send at once.
+    virtual HttpResponse send(const HttpRequest& request, const CallContext& ctx) = 0;
+
+    virtual TransportStats stats() const { return {}; }
+};
+
+}  // namespace calbridge
