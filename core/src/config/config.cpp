@@ -2,8 +2,9 @@
 #include <calbridge/errors.hpp>
 #include <calbridge/version.hpp>
 
+#include "util/url.hpp"
+
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
 #include <algorithm>
@@ -46,8 +47,8 @@ std::string quoted(std::string_view s) {
 // fragment. A path prefix is allowed (a proxy may mount the service under one); the result
 // has no trailing slash.
 std::string normalize_service_url(std::string_view option, std::string_view value) {
-    auto parsed = urls::parse_absolute_uri(value);
-    if (!parsed) {
+    const auto parsed = detail::parse_uri_strict(value);
+    if (!parsed || parsed->has_fragment()) {
         throw ConfigurationError(std::string(option) + " is not an absolute URL: " + quoted(value));
     }
     const urls::url_view u = *parsed;
@@ -76,7 +77,7 @@ struct ParsedRedirect {
 };
 
 ParsedRedirect parse_redirect_uri(std::string_view option, std::string_view value) {
-    auto parsed = urls::parse_uri(value);
+    const auto parsed = detail::parse_uri_strict(value);
     if (!parsed) {
         throw ConfigurationError(std::string(option) + " is not an absolute URL: " + quoted(value));
     }

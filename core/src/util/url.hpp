@@ -1,0 +1,18 @@
+// URL parsing with Boost.URL, plus the checks Boost.URL 1.81 misses. Internal to the core.
+#pragma once
+
+#include <boost/url/url_view.hpp>
+
+#include <optional>
+#include <string_view>
+
+namespace calbridge::detail {
+
+// Parses an absolute URI (scheme required; a fragment allowed). Unlike boost::urls::parse_uri
+// in Boost 1.81, it rejects an authority followed by a path that does not start with '/':
+// 1.81 reads "http://127.0.0.1.evil.com/cb" as host "127.0.0.1" and path ".evil.com/cb"
+// (boostorg/url#770, fixed in later releases), which would defeat every host check built on
+// it. The view refers to `text`, which must outlive it.
+std::optional<boost::urls::url_view> parse_uri_strict(std::string_view text);
+
+}  // namespace calbridge::detail
