@@ -43,7 +43,6 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 
 namespace {
 
-constexpr char std_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 // OpenSSL's EVP_EncodeBlock does the standard alphabet; the URL alphabet is a character map
