@@ -1,1 +1,362 @@
-// placeholder: being written
+// The file token store: one JSON file per account, {"version": N, "credentials": {...}}.
+//
+// Files of an account, all in the store's directory (<stem> encodes the account, see below):
+//   <stem>.json  the credentials; replaced only by rename, so a reader never sees a torn file
+//   <stem>.lock  flock'ed around read-compare-write; never deleted, because deleting a lock
+//                file lets a waiter lock the old inode while a newcomer locks a new one
+//   <stem>.tmp   the next <stem>.json while it is written; exists between writes only if a
+//                writer died, and the next writer (holding the lock) removes it
+#include <calbridge/errors.hpp>
+#include <calbridge/store.hpp>
+
+#include "credentials/credentials_json.hpp"
+#include "store/file_store_hooks.hpp"
+#include "util/crypto.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <array>
+#include <cerrno>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace calbridge {
+
+namespace detail {
+std::function<void(const std::filesystem::path& temp)> file_store_before_rename;
+}  // namespace detail
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+// Credentials are a few kilobytes at most; anything much larger is not ours.
+constexpr off_t max_file_size = 1 << 20;
+
+[[noreturn]] void throw_errno(std::string_view what, const fs::path& path, int error) {
+    throw StoreError(std::string(what) + " " + path.string() + ": " + std::generic_category().message(error));
+}
+
+[[noreturn]] void throw_corrupt(const fs::path& file, std::string_view why) {
+    throw StoreError("credentials file " + file.string() + " is corrupt: " + std::string(why));
+}
+
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int fd) noexcept : fd_(fd) {}
+    FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    FileDescriptor& operator=(FileDescriptor&&) = delete;
+    ~FileDescriptor() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    int get() const noexcept { return fd_; }
+
+    // close() may report a write error that write() did not, so a writer checks it.
+    int close() noexcept {
+        const int result = ::close(fd_);
+        fd_ = -1;
+        return result;
+    }
+
+private:
+    int fd_;
+};
+
+FileDescriptor open_file(const fs::path& path, int flags, mode_t mode = 0) {
+    int fd = -1;
+    do {
+        fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+    } while (fd < 0 && errno == EINTR);
+    return FileDescriptor(fd);
+}
+
+// Account key → file name stem. Every byte outside [a-z0-9_-] becomes %XX, so the stem never
+// contains "/" or ".", cannot be "." or "..", and two keys never share a stem. Upper-case
+// letters are escaped too because macOS and Windows file systems ignore case ("ACC" and "acc"
+// would otherwise be one file).
+std::string escape_account(std::string_view account) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string stem;
+    stem.reserve(account.size());
+    for (const char c : account) {
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
+            stem += c;
+        } else {
+            const auto byte = static_cast<unsigned char>(c);
+            stem += '%';
+            stem += hex[byte >> 4];
+            stem += hex[byte & 0xF];
+        }
+    }
+    return stem;
+}
+
+// NAME_MAX is 255 bytes on Linux and macOS; keep room for the suffixes.
+constexpr std::size_t max_stem_size = 200;
+
+std::string account_stem(std::string_view account) {
+    std::string stem = escape_account(account);
+    if (stem.size() <= max_stem_size) return stem;
+    // Too long for a file name: a readable prefix made unique by a hash of the whole key. The
+    // escaping never produces '~', so these stems cannot meet a short one.
+    const std::string digest = detail::base64url_encode(detail::sha256(account));
+    stem.resize(max_stem_size - digest.size() - 1);
+    return stem + '~' + digest;
+}
+
+struct AccountFiles {
+    fs::path data;
+    fs::path lock;
+    fs::path temp;
+};
+
+AccountFiles account_files(const fs::path& directory, std::string_view account) {
+    const std::string stem = account_stem(account);
+    return {directory / (stem + ".json"), directory / (stem + ".lock"), directory / (stem + ".tmp")};
+}
+
+// Serialises read-compare-write on one account. flock covers other processes and other open
+// files in this process; the process-wide mutex covers threads where flock is emulated with
+// per-process fcntl locks (NFS on Linux), which would let two threads of one process in at
+// once. Mutexes are striped by lock path, so two stores on one directory share them.
+class AccountLock {
+public:
+    explicit AccountLock(const fs::path& lock_file)
+        : in_process_(stripe_for(lock_file)), fd_(open_file(lock_file, O_RDWR | O_CREAT, 0600)) {
+        if (fd_.get() < 0) throw_errno("cannot open lock file", lock_file, errno);
+        int result = -1;
+        do {
+            result = ::flock(fd_.get(), LOCK_EX);
+        } while (result != 0 && errno == EINTR);
+        if (result != 0) throw_errno("cannot lock", lock_file, errno);
+    }
+    // Closing the descriptor releases the flock, before the mutex (members die in reverse).
+
+private:
+    static std::mutex& stripe_for(const fs::path& lock_file) {
+        static std::array<std::mutex, 64> stripes;
+        return stripes[std::hash<std::string>{}(lock_file.native()) % stripes.size()];
+    }
+
+    std::lock_guard<std::mutex> in_process_;
+    FileDescriptor fd_;
+};
+
+std::string read_all(const FileDescriptor& fd, const fs::path& file) {
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw_errno("cannot stat", file, errno);
+    if (!S_ISREG(st.st_mode)) throw_corrupt(file, "not a regular file");
+    if (st.st_size > max_file_size) throw_corrupt(file, "too large");
+    std::string text;
+    std::array<char, 8192> buffer{};
+    while (true) {
+        const ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("cannot read", file, errno);
+        if (n == 0) return text;
+        text.append(buffer.data(), static_cast<std::size_t>(n));
+        // The file may have grown since fstat; still, never read without bound.
+        if (text.size() > static_cast<std::size_t>(max_file_size)) throw_corrupt(file, "too large");
+    }
+}
+
+VersionedCredentials parse_entry(std::string_view text, const fs::path& file) {
+    json::error_code ec;
+    const json::value document = json::parse(text, ec, {}, detail::stored_json_parse_options());
+    if (ec) throw_corrupt(file, "not valid JSON");
+    const auto* object = document.if_object();
+    if (object == nullptr) throw_corrupt(file, "not a JSON object");
+    const auto* version = object->if_contains("version");
+    const auto* credentials = object->if_contains("credentials");
+    if (version == nullptr || !version->is_number()) throw_corrupt(file, "\"version\" is missing");
+    VersionedCredentials entry;
+    entry.version = version->to_number<std::uint64_t>(ec);
+    if (ec || entry.version == 0) throw_corrupt(file, "\"version\" is not a positive integer");
+    if (credentials == nullptr) throw_corrupt(file, "\"credentials\" is missing");
+    try {
+        entry.credentials = detail::credentials_from_json_value(*credentials);
+    } catch (const ProtocolError& e) {
+        // Its message names a field, never a value, so it is safe to pass on.
+        throw_corrupt(file, e.what());
+    }
+    return entry;
+}
+
+// std::nullopt when the account has no file.
+std::optional<VersionedCredentials> read_entry(const fs::path& file) {
+    const FileDescriptor fd = open_file(file, O_RDONLY);
+    if (fd.get() < 0) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("cannot open", file, errno);
+    }
+    return parse_entry(read_all(fd, file), file);
+}
+
+bool file_exists(const fs::path& file) {
+    struct stat st {};
+    if (::lstat(file.c_str(), &st) == 0) return true;
+    if (errno == ENOENT) return false;
+    throw_errno("cannot stat", file, errno);
+}
+
+void write_all(const FileDescriptor& fd, std::string_view bytes, const fs::path& file) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("cannot write", file, errno);
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+// A rename or unlink is durable only once the directory itself is synced.
+void sync_directory(const fs::path& directory) {
+    const FileDescriptor fd = open_file(directory, O_RDONLY | O_DIRECTORY);
+    if (fd.get() < 0) throw_errno("cannot open directory", directory, errno);
+    if (::fsync(fd.get()) != 0) throw_errno("cannot sync directory", directory, errno);
+}
+
+// Called with the account lock held, so nobody else is writing `temp`: one that exists was
+// left by a writer that died before its rename, and is removed.
+FileDescriptor create_temp(const fs::path& temp) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        FileDescriptor fd = open_file(temp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (fd.get() >= 0) return fd;
+        if (errno != EEXIST || attempt > 0) break;
+        if (::unlink(temp.c_str()) != 0 && errno != ENOENT) throw_errno("cannot remove stale", temp, errno);
+    }
+    throw_errno("cannot create", temp, errno);
+}
+
+// Removes the temporary file unless the rename consumed it.
+class TempFileGuard {
+public:
+    explicit TempFileGuard(const fs::path& temp) noexcept : temp_(temp) {}
+    TempFileGuard(const TempFileGuard&) = delete;
+    TempFileGuard& operator=(const TempFileGuard&) = delete;
+    ~TempFileGuard() {
+        if (armed_) ::unlink(temp_.c_str());
+    }
+    void release() noexcept { armed_ = false; }
+
+private:
+    const fs::path& temp_;
+    bool armed_ = true;
+};
+
+// Write the new file beside the old one, make it durable, then rename it into place: a crash
+// at any point leaves either the old or the new file whole.
+void write_atomically(const fs::path& directory, const AccountFiles& files, std::string_view bytes) {
+    FileDescriptor fd = create_temp(files.temp);
+    TempFileGuard guard(files.temp);
+    write_all(fd, bytes, files.temp);
+    if (::fsync(fd.get()) != 0) throw_errno("cannot sync", files.temp, errno);
+    if (fd.close() != 0) throw_errno("cannot close", files.temp, errno);
+    if (detail::file_store_before_rename) detail::file_store_before_rename(files.temp);
+    if (::rename(files.temp.c_str(), files.data.c_str()) != 0) {
+        throw_errno("cannot rename onto", files.data, errno);
+    }
+    guard.release();
+    sync_directory(directory);
+}
+
+void write_entry(const fs::path& directory, const AccountFiles& files, std::uint64_t version,
+                 const Credentials& credentials) {
+    json::object document;
+    document["version"] = version;
+    document["credentials"] = detail::credentials_to_json_object(credentials);
+    write_atomically(directory, files, json::serialize(document));
+}
+
+// Creates the last component 0700 (its parents with the default mode); an existing directory is
+// used as it is, whatever its mode: that is the owner's choice.
+void ensure_directory(const fs::path& directory) {
+    std::error_code ec;
+    if (fs::is_directory(directory, ec)) return;
+    if (directory.has_parent_path() && !fs::exists(directory.parent_path(), ec)) {
+        fs::create_directories(directory.parent_path(), ec);
+        if (ec) {
+            throw StoreError("cannot create directory " + directory.parent_path().string() + ": " + ec.message());
+        }
+    }
+    if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+        throw_errno("cannot create directory", directory, errno);
+    }
+    if (!fs::is_directory(directory, ec)) throw StoreError(directory.string() + " is not a directory");
+}
+
+fs::path absolute_path(const fs::path& directory) {
+    if (directory.empty()) throw StoreError("the token store directory is empty");
+    std::error_code ec;
+    fs::path absolute = fs::absolute(directory, ec);
+    if (ec) throw StoreError("cannot resolve " + directory.string() + ": " + ec.message());
+    return absolute;
+}
+
+}  // namespace
+
+// Absolute, so that a later chdir() does not move the store.
+FileTokenStore::FileTokenStore(std::filesystem::path directory) : directory_(absolute_path(directory)) {
+    ensure_directory(directory_);
+}
+
+std::filesystem::path FileTokenStore::path_for(std::string_view account) const {
+    return account_files(directory_, account).data;
+}
+
+std::optional<VersionedCredentials> FileTokenStore::load(std::string_view account) {
+    return read_entry(path_for(account));
+}
+
+std::optional<std::uint64_t> FileTokenStore::insert(std::string_view account, const Credentials& credentials) {
+    const AccountFiles files = account_files(directory_, account);
+    const AccountLock lock(files.lock);
+    if (file_exists(files.data)) return std::nullopt;
+    write_entry(directory_, files, 1, credentials);
+    return 1;
+}
+
+std::optional<std::uint64_t> FileTokenStore::save(std::string_view account, const Credentials& credentials,
+                                                  std::uint64_t expected_version) {
+    const AccountFiles files = account_files(directory_, account);
+    const AccountLock lock(files.lock);
+    const auto current = read_entry(files.data);
+    if (!current || current->version != expected_version) return std::nullopt;
+    write_entry(directory_, files, expected_version + 1, credentials);
+    return expected_version + 1;
+}
+
+// A corrupt file makes replace() fail too, rather than restart the version at 1 under a
+// session that may still hold version 1; remove() clears it.
+std::uint64_t FileTokenStore::replace(std::string_view account, const Credentials& credentials) {
+    const AccountFiles files = account_files(directory_, account);
+    const AccountLock lock(files.lock);
+    const auto current = read_entry(files.data);
+    const std::uint64_t version = current ? current->version + 1 : 1;
+    write_entry(directory_, files, version, credentials);
+    return version;
+}
+
+// Only unlinks, never reads: it works on a corrupt file too.
+bool FileTokenStore::remove(std::string_view account) {
+    const AccountFiles files = account_files(directory_, account);
+    const AccountLock lock(files.lock);
+    if (::unlink(files.data.c_str()) != 0) {
+        if (errno == ENOENT) return false;
+        throw_errno("cannot remove", files.data, errno);
+    }
+    sync_directory(directory_);
+    return true;
+}
+
+}  // namespace calbridge
