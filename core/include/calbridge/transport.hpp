@@ -3,9 +3,12 @@
 // asserts exact requests. Nothing here knows about OAuth.
 #pragma once
 
+#include <calbridge/config.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -114,5 +117,35 @@ public:
 
     virtual TransportStats stats() const { return {}; }
 };
+
+// The HTTPS transport: Boost.Beast over OpenSSL, with keep-alive connections pooled per origin.
+struct HttpTransportOptions {
+    // Connections per origin (scheme, host, port), idle and busy together. A request that finds
+    // them all busy waits for one, within its deadline.
+    std::size_t max_connections_per_origin = 8;
+    std::size_t max_header_bytes = 64 * 1024;       // a larger response header is a ProtocolError
+    std::size_t max_body_bytes = 8 * 1024 * 1024;   // a larger response body is a ProtocolError
+    // Resolve + connect (+ proxy CONNECT) + TLS handshake of a new connection, within the
+    // request's own deadline.
+    std::chrono::milliseconds connect_timeout{10'000};
+    // A pooled connection idle longer than this is closed instead of reused.
+    std::chrono::milliseconds idle_timeout{30'000};
+    TlsTrust tls;
+    std::string user_agent;  // empty: "calbridge/<version>"; a request's own User-Agent wins
+    // HTTPS proxy through HTTP CONNECT: "http://[user:password@]host[:port]". When `proxy` is
+    // empty and use_proxy_env is set, HTTPS_PROXY/https_proxy and NO_PROXY/no_proxy are read
+    // once, when the transport is made. Loopback hosts never go through a proxy.
+    bool use_proxy_env = true;
+    std::string proxy;
+    std::string no_proxy;  // comma-separated host names, domain suffixes, IP addresses or "*"
+};
+
+// Throws ConfigurationError for options it cannot honour (an unreadable CA file, a PEM
+// without certificates, a malformed proxy URL, a zero limit).
+std::shared_ptr<Transport> make_http_transport(const HttpTransportOptions& options);
+
+// The transport a Client uses unless given another: the Beast transport with the config's
+// TLS trust, connect timeout and user agent.
+std::shared_ptr<Transport> make_default_transport(const Config& config);
 
 }  // namespace calbridge

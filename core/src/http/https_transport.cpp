@@ -1,0 +1,525 @@
+// The HTTPS transport: Boost.Beast over OpenSSL. The only unit of the core that includes Beast.
+//
+// I/O runs on the calling thread. Each connection owns a small io_context (one thread at a
+// time), so a pooled connection moves between threads together with its executor: a request
+// takes a connection from the pool, runs that connection's io_context on its own thread until
+// the operation completes or the call's deadline passes (io_context::run_until), and gives the
+// connection back. There is no I/O thread and no hand-off. A cancellation from another thread
+// stops that io_context. An operation that did not complete leaves the connection in an
+// unknown state: it is closed, never pooled, so no later request can read a stale response.
+#include "http/call_interrupt.hpp"
+#include "http/connection_pool.hpp"
+#include "http/proxy.hpp"
+#include "http/resolver.hpp"
+#include "http/target.hpp"
+#include "http/tls_context.hpp"
+#include "http/transport_errors.hpp"
+
+#include <calbridge/errors.hpp>
+#include <calbridge/transport.hpp>
+#include <calbridge/version.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/ssl.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstring>
+#include <limits>
+#include <string_view>
+
+namespace calbridge::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+struct Connection {
+    Connection(asio::ssl::context& tls_context, bool use_tls) : stream(ioc, tls_context), tls(use_tls) {}
+
+    tcp::socket& socket() noexcept { return stream.next_layer(); }
+
+    // Calls `f` with the stream requests go over: TLS, or the bare socket (http:// to loopback).
+    template <class F>
+    void with_stream(F&& f) {
+        if (tls) {
+            f(stream);
+        } else {
+            f(socket());
+        }
+    }
+
+    void close() noexcept {
+        error_code ignored;
+        socket().close(ignored);
+    }
+
+    asio::io_context ioc{1};  // first: outlives the stream and any handler still queued
+    beast::ssl_stream<tcp::socket> stream;
+    beast::flat_buffer buffer;
+    bool tls;
+};
+
+void destroy_connection(Connection* connection) noexcept { delete connection; }
+
+void abandon_connection_after_fork(Connection* connection) noexcept {
+    if (connection == nullptr) return;
+    try {
+        // The child's reactor shares its epoll set with the parent's: give the child its own
+        // before the socket is closed, so nothing of the parent's registration changes.
+        connection->ioc.notify_fork(asio::execution_context::fork_child);
+    } catch (...) {
+        return;  // leak it rather than disturb the parent
+    }
+    delete connection;  // closes the child's descriptor only; no TLS close_notify is sent
+}
+
+namespace {
+
+constexpr std::size_t kMaxInformationalResponses = 8;
+
+// How one asynchronous operation ended.
+struct OpResult {
+    bool finished = false;   // false: the deadline passed or the call was cancelled first
+    bool cancelled = false;
+    error_code ec;
+    std::size_t bytes = 0;
+};
+
+struct Completion {
+    OpResult* result;
+    void operator()(error_code ec) const {
+        result->finished = true;
+        result->ec = ec;
+    }
+    void operator()(error_code ec, std::size_t bytes) const {
+        result->finished = true;
+        result->ec = ec;
+        result->bytes = bytes;
+    }
+};
+
+// Starts one asynchronous operation on `c` and runs the connection's io_context on this thread
+// until it completes, the deadline passes or the call is cancelled. In the last two cases the
+// socket is closed (the connection is finished) and the aborted operation is reaped.
+template <class Initiate>
+OpResult run(Connection& c, SteadyTime deadline, CallInterrupt& call, Initiate&& initiate) {
+    OpResult r;
+    auto wake = call.wake_with([&c] { c.ioc.stop(); });
+    initiate(Completion{&r});
+    c.ioc.restart();
+    // A cancellation before restart() was lost by it; its flag is not.
+    if (!call.cancelled()) c.ioc.run_until(deadline);
+    if (!r.finished) {
+        const bool cancelled = call.cancelled();
+        c.close();
+        c.ioc.restart();
+        c.ioc.poll();  // the aborted operation completes now, while `r` still exists
+        r = OpResult{};
+        r.cancelled = cancelled;
+    }
+    return r;
+}
+
+bool is_connection_closed(const error_code& ec) noexcept {
+    return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
+           ec == asio::ssl::error::stream_truncated || ec == asio::error::connection_reset ||
+           ec == asio::error::connection_aborted || ec == asio::error::broken_pipe;
+}
+
+bool is_http_parse_error(const error_code& ec) noexcept {
+    return ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category();
+}
+
+// RFC 9110 §9.2.2: a request that can be repeated without a different effect.
+bool is_idempotent(std::string_view method) noexcept {
+    return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS" ||
+           method == "TRACE";
+}
+
+bool is_token(std::string_view s) noexcept {
+    static constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || specials.find(ch) != std::string_view::npos;
+    });
+}
+
+bool is_field_value(std::string_view s) noexcept {
+    return std::none_of(s.begin(), s.end(), [](char ch) { return ch == '\r' || ch == '\n' || ch == '\0'; });
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+// A pooled connection may have been closed by the server while idle: then its socket is
+// readable (EOF, a TLS close_notify) or in error. Checked without blocking before reuse.
+bool looks_alive(Connection& c) {
+    if (c.buffer.size() != 0) return false;
+    if (c.tls && SSL_pending(c.stream.native_handle()) > 0) return false;
+    pollfd p{};
+    p.fd = c.socket().native_handle();
+    p.events = POLLIN | POLLRDHUP;
+    return ::poll(&p, 1, 0) == 0;
+}
+
+std::vector<tcp::endpoint> to_endpoints(const std::vector<ResolvedAddress>& addresses) {
+    std::vector<tcp::endpoint> out;
+    out.reserve(addresses.size());
+    for (const auto& a : addresses) {
+        tcp::endpoint e;
+        if (a.size > e.capacity()) continue;
+        std::memcpy(e.data(), &a.address, a.size);
+        e.resize(a.size);
+        out.push_back(e);
+    }
+    return out;
+}
+
+class HttpsTransport final : public Transport {
+public:
+    explicit HttpsTransport(const HttpTransportOptions& options)
+        : options_(options),
+          proxy_(make_proxy_config(options)),
+          user_agent_(options.user_agent.empty() ? std::string("calbridge/") + CALBRIDGE_VERSION_STRING
+                                                 : options.user_agent),
+          tls_context_(make_client_tls_context(options.tls)),
+          pool_(options.max_connections_per_origin, options.idle_timeout) {}
+
+    HttpResponse send(const HttpRequest& request, const CallContext& ctx) override;
+
+    TransportStats stats() const override {
+        TransportStats s;
+        s.requests = requests_.load(std::memory_order_relaxed);
+        s.connections_opened = connections_opened_.load(std::memory_order_relaxed);
+        s.tls_handshakes = tls_handshakes_.load(std::memory_order_relaxed);
+        return s;
+    }
+
+private:
+    struct Exchange {
+        bool stale = false;  // a reused connection the server had closed: try a fresh one
+        bool sent = false;   // with `stale`: bytes of the request were written
+        bool reusable = false;
+        HttpResponse response;
+    };
+
+    bhttp::request<bhttp::string_body> build_request(const HttpRequest& request, const Target& target) const;
+    ConnectionPool::Lease take_connection(const Target& target, bool fresh, CallInterrupt& call);
+    ConnectionPtr open_connection(const Target& target, CallInterrupt& call);
+    void connect_through_proxy(Connection& c, const Target& target, SteadyTime deadline, CallInterrupt& call);
+    Exchange exchange(Connection& c, const bhttp::request<bhttp::string_body>& req, const Target& target,
+                      bool reused, bool may_retry, CallInterrupt& call);
+
+    const HttpTransportOptions options_;
+    const ProxyConfig proxy_;
+    const std::string user_agent_;
+    asio::ssl::context tls_context_;
+    Resolver resolver_;
+    ConnectionPool pool_;  // after the TLS context: its connections go first
+    std::atomic<std::uint64_t> requests_{0};
+    std::atomic<std::uint64_t> connections_opened_{0};
+    std::atomic<std::uint64_t> tls_handshakes_{0};
+};
+
+bhttp::request<bhttp::string_body> HttpsTransport::build_request(const HttpRequest& request,
+                                                                 const Target& target) const {
+    if (!is_token(request.method)) throw InvalidArgumentError("request method is not an HTTP token");
+    bhttp::request<bhttp::string_body> req;
+    const auto verb = bhttp::string_to_verb(request.method);
+    if (verb == bhttp::verb::unknown || verb == bhttp::verb::connect) {
+        if (verb == bhttp::verb::connect) throw InvalidArgumentError("CONNECT is not a request calbridge sends");
+        req.method_string(request.method);
+    } else {
+        req.method(verb);
+    }
+    req.target(target.request_target);
+    req.version(11);
+    req.set(bhttp::field::host, target.host_header);
+    bool has_user_agent = false;
+    for (const auto& h : request.headers) {
+        // Values are not quoted in these messages: an Authorization header is a secret.
+        if (!is_token(h.name)) throw InvalidArgumentError("request header name is not an HTTP token");
+        if (!is_field_value(h.value)) {
+            throw InvalidArgumentError("request header " + h.name + " contains a line break or NUL");
+        }
+        // Framing and routing are the transport's.
+        if (iequals(h.name, "Host") || iequals(h.name, "Content-Length") || iequals(h.name, "Connection") ||
+            iequals(h.name, "Transfer-Encoding")) {
+            continue;
+        }
+        if (iequals(h.name, "User-Agent")) has_user_agent = true;
+        req.insert(h.name, h.value);
+    }
+    if (!has_user_agent) req.set(bhttp::field::user_agent, user_agent_);
+    req.body() = request.body;
+    req.prepare_payload();
+    return req;
+}
+
+HttpResponse HttpsTransport::send(const HttpRequest& request, const CallContext& ctx) {
+    requests_.fetch_add(1, std::memory_order_relaxed);
+    const Target target = parse_target(request.url);
+    const auto req = build_request(request, target);
+    CallInterrupt call(ctx);
+
+    // A second attempt only after a reused connection turned out closed by the server (see
+    // exchange()), on a fresh connection.
+    bool sent_before = false;
+    for (int attempt = 0;; ++attempt) {
+        try {
+            if (call.cancelled()) throw CancelledError("request cancelled", request_sent(false));
+            if (std::chrono::steady_clock::now() >= call.deadline()) {
+                throw TimeoutError("request deadline passed before " + target.origin + " was reached",
+                                   request_sent(false));
+            }
+            ConnectionPool::Lease lease = take_connection(target, attempt > 0, call);
+            if (lease.connection() == nullptr) lease.attach(open_connection(target, call));
+            Exchange ex = exchange(*lease.connection(), req, target, lease.reused(), attempt == 0, call);
+            if (ex.stale) {
+                sent_before = ex.sent;
+                continue;  // the lease closes the connection
+            }
+            if (ex.reusable) lease.release();
+            return std::move(ex.response);
+        } catch (const Error& e) {
+            // The first attempt's bytes may have reached the server, whatever the second did.
+            if (!sent_before || e.details().request_sent) throw;
+            ErrorDetails details = e.details();
+            details.request_sent = true;
+            throw_error(e.code(), e.what(), std::move(details));
+        }
+    }
+}
+
+ConnectionPool::Lease HttpsTransport::take_connection(const Target& target, bool fresh, CallInterrupt& call) {
+    for (;;) {
+        ConnectionPool::Lease lease = pool_.acquire(target.origin, fresh, call.deadline(), call);
+        if (lease.connection() == nullptr || looks_alive(*lease.connection())) return lease;
+        // Closed by the server while idle: the lease closes it; take another or open one.
+    }
+}
+
+ConnectionPtr HttpsTransport::open_connection(const Target& target, CallInterrupt& call) {
+    const SteadyTime now = std::chrono::steady_clock::now();
+    const SteadyTime connect_deadline =
+        options_.connect_timeout.count() > 0 && call.deadline() - now > options_.connect_timeout
+            ? now + options_.connect_timeout
+            : call.deadline();
+    const bool via_proxy = use_proxy(proxy_, target.host, target.port);
+    const std::string& host = via_proxy ? proxy_.host : target.host;
+    const bool host_is_ip = via_proxy ? proxy_.host_is_ip : target.host_is_ip;
+    const std::uint16_t port = via_proxy ? proxy_.port : target.port;
+    const std::string where = via_proxy ? "proxy " + authority(host, port) : authority(host, port);
+
+    std::vector<tcp::endpoint> endpoints;
+    if (host_is_ip) {
+        error_code ec;
+        const auto address = asio::ip::make_address(host, ec);
+        if (ec) throw ConnectionError("invalid IP address " + host, request_sent(false));
+        endpoints.emplace_back(address, port);
+    } else {
+        endpoints = to_endpoints(resolver_.resolve(host, port, connect_deadline, call));
+    }
+
+    ConnectionPtr c(new Connection(tls_context_, target.tls));
+    // Addresses in order; each gets an equal share of the time left (the last one all of it),
+    // so one unreachable address (say an IPv6 route that drops packets) cannot use it all.
+    OpResult r;
+    error_code last_error;  // of the last address that answered with a refusal or an error
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+        const SteadyTime start = std::chrono::steady_clock::now();
+        if (start >= connect_deadline) break;
+        const auto left = static_cast<SteadyTime::rep>(endpoints.size() - i);
+        const SteadyTime attempt_deadline = i + 1 == endpoints.size() ? connect_deadline
+                                                                      : start + (connect_deadline - start) / left;
+        error_code ec;
+        c->socket().close(ec);
+        c->socket().open(endpoints[i].protocol(), ec);
+        if (ec) {
+            last_error = ec;
+            continue;
+        }
+        r = run(*c, attempt_deadline, call, [&](Completion done) { c->socket().async_connect(endpoints[i], done); });
+        if (r.finished && !r.ec) break;
+        if (r.cancelled) throw CancelledError("cancelled while connecting to " + where, request_sent(false));
+        if (r.finished) last_error = r.ec;
+    }
+    if (!r.finished || r.ec) {
+        if (!last_error) throw TimeoutError("timed out connecting to " + where, request_sent(false));
+        throw ConnectionError("cannot connect to " + where + ": " + last_error.message(), request_sent(false));
+    }
+    connections_opened_.fetch_add(1, std::memory_order_relaxed);
+    error_code ignored;
+    c->socket().set_option(tcp::no_delay(true), ignored);
+
+    if (via_proxy) connect_through_proxy(*c, target, connect_deadline, call);
+
+    if (target.tls) {
+        SSL* ssl = c->stream.native_handle();
+        prepare_tls_connection(ssl, target.host, target.host_is_ip);
+        r = run(*c, connect_deadline, call, [&](Completion done) {
+            c->stream.async_handshake(asio::ssl::stream_base::client, done);
+        });
+        if (!r.finished) {
+            if (r.cancelled) throw CancelledError("cancelled during the TLS handshake with " + target.origin, request_sent(false));
+            throw TimeoutError("timed out in the TLS handshake with " + target.origin, request_sent(false));
+        }
+        if (r.ec) {
+            const std::string why = certificate_failure(ssl);
+            if (!why.empty()) {
+                throw TlsError("the TLS certificate of " + target.origin + " was refused: " + why, request_sent(false));
+            }
+            throw TlsError("TLS handshake with " + target.origin + " failed: " + r.ec.message(), request_sent(false));
+        }
+        tls_handshakes_.fetch_add(1, std::memory_order_relaxed);
+    }
+    return c;
+}
+
+void HttpsTransport::connect_through_proxy(Connection& c, const Target& target, SteadyTime deadline,
+                                           CallInterrupt& call) {
+    const std::string where = "proxy " + authority(proxy_.host, proxy_.port);
+    const std::string tunnel = authority(target.host, target.port);
+    bhttp::request<bhttp::empty_body> req(bhttp::verb::connect, tunnel, 11);
+    req.set(bhttp::field::host, tunnel);
+    req.set(bhttp::field::user_agent, user_agent_);
+    if (!proxy_.authorization.empty()) req.set(bhttp::field::proxy_authorization, proxy_.authorization);
+
+    OpResult r = run(c, deadline, call, [&](Completion done) { bhttp::async_write(c.socket(), req, done); });
+    bhttp::response_parser<bhttp::empty_body> parser;
+    parser.skip(true);  // a CONNECT reply has no body: the tunnel follows
+    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options_.max_header_bytes, 1u << 30)));
+    if (r.finished && !r.ec) {
+        r = run(c, deadline, call, [&](Completion done) { bhttp::async_read(c.socket(), c.buffer, parser, done); });
+    }
+    if (!r.finished) {
+        if (r.cancelled) throw CancelledError("cancelled while connecting through " + where, request_sent(false));
+        throw TimeoutError("timed out connecting through " + where, request_sent(false));
+    }
+    if (r.ec) {
+        throw ConnectionError("cannot open a tunnel through " + where + ": " + r.ec.message(), request_sent(false));
+    }
+    const unsigned status = parser.get().result_int();
+    if (status / 100 != 2) {
+        throw ConnectionError(where + " refused the tunnel to " + tunnel + " with status " + std::to_string(status),
+                              request_sent(false));
+    }
+    if (c.buffer.size() != 0) {
+        throw ConnectionError(where + " sent data before the TLS handshake", request_sent(false));
+    }
+}
+
+HttpsTransport::Exchange HttpsTransport::exchange(Connection& c, const bhttp::request<bhttp::string_body>& req,
+                                                  const Target& target, bool reused, bool may_retry,
+                                                  CallInterrupt& call) {
+    const bool idempotent = is_idempotent(std::string_view(req.method_string().data(), req.method_string().size()));
+    const SteadyTime deadline = call.deadline();
+
+    OpResult w = run(c, deadline, call, [&](Completion done) {
+        c.with_stream([&](auto& stream) { bhttp::async_write(stream, req, done); });
+    });
+    if (!w.finished) {
+        if (w.cancelled) throw CancelledError("cancelled while sending to " + target.origin, request_sent(true));
+        throw TimeoutError("timed out sending the request to " + target.origin, request_sent(true));
+    }
+    if (w.ec) {
+        const bool nothing_sent = w.bytes == 0;
+        if (reused && may_retry && (nothing_sent || idempotent)) return Exchange{true, !nothing_sent, false, {}};
+        throw ConnectionError("connection to " + target.origin + " lost while sending the request: " + w.ec.message(),
+                              request_sent(!nothing_sent));
+    }
+
+    const bool head = req.method() == bhttp::verb::head;
+    for (std::size_t informational = 0;; ++informational) {
+        bhttp::response_parser<bhttp::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options_.max_header_bytes, 1u << 30)));
+        parser.body_limit(static_cast<std::uint64_t>(options_.max_body_bytes));
+        if (head) parser.skip(true);
+        OpResult r = run(c, deadline, call, [&](Completion done) {
+            c.with_stream([&](auto& stream) { bhttp::async_read(stream, c.buffer, parser, done); });
+        });
+        if (!r.finished) {
+            if (r.cancelled) throw CancelledError("cancelled while waiting for " + target.origin, request_sent(true));
+            throw TimeoutError("timed out waiting for the response of " + target.origin, request_sent(true));
+        }
+        if (r.ec) {
+            const bool nothing_received = informational == 0 && !parser.got_some() && c.buffer.size() == 0;
+            if (nothing_received && reused && may_retry && idempotent && is_connection_closed(r.ec)) {
+                return Exchange{true, true, false, {}};
+            }
+            if (r.ec == bhttp::error::header_limit) {
+                throw ProtocolError("the response header of " + target.origin + " exceeds " +
+                                        std::to_string(options_.max_header_bytes) + " bytes",
+                                    request_sent(true));
+            }
+            if (r.ec == bhttp::error::body_limit) {
+                throw ProtocolError("the response body of " + target.origin + " exceeds " +
+                                        std::to_string(options_.max_body_bytes) + " bytes",
+                                    request_sent(true));
+            }
+            if (is_http_parse_error(r.ec) && !is_connection_closed(r.ec)) {
+                throw ProtocolError("malformed HTTP response from " + target.origin + ": " + r.ec.message(),
+                                    request_sent(true));
+            }
+            throw ConnectionError(std::string("connection to ") + target.origin +
+                                      (nothing_received ? " closed before the response: " : " closed mid-response: ") +
+                                      r.ec.message(),
+                                  request_sent(true));
+        }
+        auto& res = parser.get();
+        const unsigned status = res.result_int();
+        if (status >= 100 && status < 200 && status != 101) {
+            // 100 Continue, 103 Early Hints: the real response follows.
+            if (informational + 1 >= kMaxInformationalResponses) {
+                throw ProtocolError("too many informational responses from " + target.origin, request_sent(true));
+            }
+            continue;
+        }
+        Exchange ex;
+        ex.response.status = static_cast<int>(status);
+        for (const auto& field : res) {
+            ex.response.headers.push_back(HttpHeader{std::string(field.name_string()), std::string(field.value())});
+        }
+        ex.response.body = std::move(res.body());
+        // Only a response whose end the parser knew without EOF, and nothing after it.
+        ex.reusable = !res.need_eof() && status != 101 && c.buffer.size() == 0;
+        return ex;
+    }
+}
+
+}  // namespace
+
+}  // namespace calbridge::http
+
+namespace calbridge {
+
+std::shared_ptr<Transport> make_http_transport(const HttpTransportOptions& options) {
+    if (options.max_connections_per_origin == 0) {
+        throw ConfigurationError("max_connections_per_origin must be at least 1");
+    }
+    if (options.max_header_bytes == 0 || options.max_body_bytes == 0) {
+        throw ConfigurationError("response size limits must be positive");
+    }
+    return std::make_shared<http::HttpsTransport>(options);
+}
+
+}  // namespace calbridge

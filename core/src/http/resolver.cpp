@@ -1,0 +1,147 @@
+#include "http/resolver.hpp"
+
+#include "http/transport_errors.hpp"
+
+#include <netdb.h>
+
+#include <atomic>
+
+#include <condition_variable>
+#include <cstring>
+#include <system_error>
+#include <thread>
+
+namespace calbridge::http {
+
+struct Resolver::Lookup {
+    // Written once, before `done` is set (release); read by whoever sees `done` (acquire), with
+    // no lock: a cache hit takes only the resolver's mutex.
+    int error = 0;  // getaddrinfo's, 0 on success
+    std::vector<ResolvedAddress> addresses;
+    SteadyTime expires{};
+    std::atomic<bool> done{false};
+    // For waiting on a lookup in flight.
+    std::mutex mutex;
+    std::condition_variable done_cv;
+
+    bool usable(SteadyTime now) const noexcept {
+        return done.load(std::memory_order_acquire) && error == 0 && now < expires;
+    }
+
+    void run(const std::string& host, std::uint16_t port, std::chrono::milliseconds ttl) {
+        addrinfo hints{};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
+        addrinfo* list = nullptr;
+        const std::string service = std::to_string(port);
+        const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list);
+        std::vector<ResolvedAddress> found;
+        if (rc == 0) {
+            for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+                if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
+                ResolvedAddress a;
+                std::memcpy(&a.address, ai->ai_addr, ai->ai_addrlen);
+                a.size = ai->ai_addrlen;
+                found.push_back(a);
+            }
+            ::freeaddrinfo(list);
+        }
+        {
+            std::lock_guard lock(mutex);
+            error = rc != 0 ? rc : (found.empty() ? EAI_NONAME : 0);
+            addresses = std::move(found);
+            expires = std::chrono::steady_clock::now() + ttl;
+            done.store(true, std::memory_order_release);
+        }
+        done_cv.notify_all();
+    }
+};
+
+Resolver::Resolver(std::chrono::milliseconds ttl)
+    : ttl_(ttl), generation_(fork_generation()), fork_guard_(mutex_, &Resolver::after_fork_in_child, this) {}
+
+Resolver::~Resolver() = default;
+
+void Resolver::after_fork_in_child(void*) {
+    // Nothing to do at once: resolve() notices the new generation on first use.
+}
+
+void Resolver::forget_parent_lookups() {
+    // In a child of fork(). Lookups in flight ran on threads the child does not have, and
+    // threads of the parent may be counted as waiters on any lookup's condition variable: the
+    // child may neither wait for nor destroy them. Leak them all (small, once per fork), and
+    // keep what was resolved, in new entries.
+    std::map<std::string, std::shared_ptr<Lookup>> kept;
+    const SteadyTime now = std::chrono::steady_clock::now();
+    for (const auto& [key, old] : entries_) {
+        if (!old || !old->usable(now)) continue;
+        auto copy = std::make_shared<Lookup>();
+        copy->addresses = old->addresses;
+        copy->expires = old->expires;
+        copy->done.store(true, std::memory_order_release);
+        kept.emplace(key, std::move(copy));
+    }
+    new std::map<std::string, std::shared_ptr<Lookup>>(std::move(entries_));  // NOLINT: deliberate leak
+    entries_ = std::move(kept);
+    generation_ = fork_generation();
+}
+
+std::uint64_t Resolver::lookups() const noexcept {
+    std::lock_guard lock(mutex_);
+    return lookups_;
+}
+
+std::vector<ResolvedAddress> Resolver::resolve(const std::string& host, std::uint16_t port, SteadyTime deadline,
+                                               CallInterrupt& call) {
+    const std::string key = host + ":" + std::to_string(port);
+    std::shared_ptr<Lookup> lookup;
+    bool start = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation_ != fork_generation()) forget_parent_lookups();
+        const SteadyTime now = std::chrono::steady_clock::now();
+        auto& entry = entries_[key];
+        if (entry && entry->usable(now)) return entry->addresses;
+        if (entry && !entry->done.load(std::memory_order_acquire)) {
+            lookup = entry;  // in flight: wait for it too
+        } else {
+            lookup = std::make_shared<Lookup>();
+            entry = lookup;
+            start = true;
+            ++lookups_;
+        }
+    }
+    if (start) {
+        try {
+            std::thread([lookup, host, port, ttl = ttl_] { lookup->run(host, port, ttl); }).detach();
+        } catch (const std::system_error&) {
+            lookup->run(host, port, ttl_);  // no thread to be had: resolve here, unbounded
+        }
+    }
+
+    auto wake = call.wake_with([lookup] {
+        { std::lock_guard lock(lookup->mutex); }
+        lookup->done_cv.notify_all();
+    });
+    std::unique_lock lock(lookup->mutex);
+    lookup->done_cv.wait_until(lock, deadline, [&] { return lookup->done.load() || call.cancelled(); });
+    if (!lookup->done.load()) {
+        if (call.cancelled()) throw CancelledError("cancelled while resolving " + host, request_sent(false));
+        throw TimeoutError("timed out resolving " + host, request_sent(false));
+    }
+    if (lookup->error != 0) {
+        const std::string why = ::gai_strerror(lookup->error);
+        lock.unlock();
+        {
+            // Failures are not cached: the next call asks again.
+            std::lock_guard map_lock(mutex_);
+            auto it = entries_.find(key);
+            if (it != entries_.end() && it->second == lookup) entries_.erase(it);
+        }
+        throw ConnectionError("cannot resolve " + host + ": " + why, request_sent(false));
+    }
+    return lookup->addresses;
+}
+
+}  // namespace calbridge::http

@@ -1,0 +1,54 @@
+// Name resolution with a per-origin cache, bounded by the call's deadline. getaddrinfo()
+// cannot be cancelled, so a lookup runs on a short-lived thread of its own and callers wait for
+// it (or give up at their deadline, leaving it to finish and fill the cache). Concurrent
+// callers for the same host share one lookup; a result is reused for `ttl`.
+#pragma once
+
+#include "http/call_interrupt.hpp"
+#include "http/fork_guard.hpp"
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace calbridge::http {
+
+struct ResolvedAddress {
+    sockaddr_storage address{};
+    socklen_t size = 0;
+};
+
+class Resolver {
+public:
+    explicit Resolver(std::chrono::milliseconds ttl = std::chrono::seconds(60));
+    ~Resolver();
+    Resolver(const Resolver&) = delete;
+    Resolver& operator=(const Resolver&) = delete;
+
+    // The addresses of host:port, in getaddrinfo's order. Throws ConnectionError when the
+    // name does not resolve, TimeoutError at `deadline`, CancelledError; none of them sent.
+    std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port, SteadyTime deadline,
+                                         CallInterrupt& call);
+
+    std::uint64_t lookups() const noexcept;  // getaddrinfo calls started (tests read it)
+
+private:
+    struct Lookup;
+    static void after_fork_in_child(void* self);
+    void forget_parent_lookups();  // under mutex_
+
+    std::chrono::milliseconds ttl_;
+    mutable std::mutex mutex_;
+    std::map<std::string, std::shared_ptr<Lookup>> entries_;
+    std::uint64_t generation_;
+    std::uint64_t lookups_ = 0;
+    ForkGuard fork_guard_;
+};
+
+}  // namespace calbridge::http
