@@ -1,0 +1,106 @@
+// The application's side of Individual Connect: one Client per application (client id), shared
+// by every thread. It builds the authorization link, completes the redirect back, talks to the
+// token endpoint (PROTOCOL.md §2-4), and hands out Sessions, one per user.
+//
+// A Client is a handle: copies share one state (the transport, the store, every account's
+// token state). All calls block the calling thread until their deadline at most.
+#pragma once
+
+#include <calbridge/authorize.hpp>
+#include <calbridge/clock.hpp>
+#include <calbridge/config.hpp>
+#include <calbridge/credentials.hpp>
+#include <calbridge/log.hpp>
+#include <calbridge/secret.hpp>
+#include <calbridge/session.hpp>
+#include <calbridge/store.hpp>
+#include <calbridge/transport.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace calbridge {
+
+// What a Client uses; anything left empty gets the default. Callbacks here (the store, the log
+// sink, the hooks) run on the thread that made the call and never while calbridge holds a
+// lock, so they may call back into calbridge. One exception: a store or log callback made while
+// an account's token is being renewed cannot have that same account's token (it would wait for
+// its own renewal); asking for it is a UserCallbackError at once.
+struct ClientDependencies {
+    // Default: make_default_transport(config), the HTTPS transport (Boost.Beast over OpenSSL).
+    std::shared_ptr<Transport> transport;
+    std::shared_ptr<TokenStore> store;  // default: a MemoryTokenStore
+
+    LogSink log;                         // default: no logging
+    LogLevel log_level = LogLevel::info;
+
+    WallClock wall_clock;      // default: system_wall_clock(); token expiry
+    SteadyClock steady_clock;  // default: system_steady_clock(); deadlines
+    Waiter waiter;             // default: system_waiter(); Retry-After and backoff waits
+    RetryPolicy retry;
+
+    // After a refresh, once the new credentials are in the store (for a refresh whose store
+    // write failed: once a later call has written them). Throwing from it fails the call with
+    // UserCallbackError (the credentials stay stored).
+    std::function<void(const Credentials& credentials)> on_refresh;
+    // When an account's grant is gone for good (invalid_grant confirmed against the store, or
+    // no credentials at all): the user must authorize again. Runs once per discovery, before the
+    // InvalidGrantError is thrown; what it throws is logged and ignored.
+    std::function<void(std::string_view account)> on_reauthorization_required;
+};
+
+namespace detail {
+struct ClientState;
+}
+
+class Client {
+public:
+    explicit Client(Config config, ClientDependencies dependencies = {});
+
+    const Config& config() const noexcept;
+    const std::shared_ptr<TokenStore>& store() const noexcept;
+
+    // The link to send the user's browser to (build_authorization_request on this config).
+    AuthorizationRequest authorization_request(std::string_view redirect_uri,
+                                               const AuthorizationOptions& options) const;
+
+    // The redirect back: checks it (parse_callback), exchanges the code, and writes the
+    // credentials to the store (replace: a new authorization wins over whatever was there).
+    // ProtocolError when the reply names no account (neither account_id nor sub).
+    Credentials complete_authorization(std::string_view callback, std::string_view expected_state,
+                                       std::string_view redirect_uri,
+                                       const std::optional<Secret>& code_verifier = std::nullopt,
+                                       const CallOptions& options = {}) const;
+    // The same with what authorization_request returned.
+    Credentials complete_authorization(std::string_view callback, const AuthorizationRequest& request,
+                                       const CallOptions& options = {}) const;
+
+    // The token endpoint alone: nothing is read from or written to the store.
+    // A code exchange or a refresh is sent again only after a failure that kept it from
+    // leaving this machine (a replayed code or rotated refresh token can cost the grant).
+    Credentials exchange_code(const Secret& code, std::string_view redirect_uri,
+                              const std::optional<Secret>& code_verifier = std::nullopt,
+                              const CallOptions& options = {}) const;
+    // Keeps the refresh token (and account, scope) of `credentials` when the reply has none.
+    Credentials refresh(const Credentials& credentials, const CallOptions& options = {}) const;
+    // Revokes the grant with its refresh token (the access token when there is none). The store
+    // is left as it is: remove the account from it when that is what you want.
+    void revoke(const Credentials& credentials, const CallOptions& options = {}) const;
+    // Revokes every grant of the account with this `sub`.
+    void revoke_sub(std::string_view sub, const CallOptions& options = {}) const;
+
+    // A session for an account whose credentials are in the store (loaded on first use; none
+    // there is an InvalidGrantError, "reauthorization required"). No I/O here.
+    Session session(std::string_view account) const;
+    // A session for these credentials: they are inserted into the store on first use if the
+    // account has none there; if it has, the store's win (they may be a newer rotation).
+    Session session(const Credentials& credentials) const;
+
+private:
+    std::shared_ptr<detail::ClientState> state_;
+};
+
+}  // namespace calbridge

@@ -1,0 +1,122 @@
+// One user's live connection to their calendars: the access token kept fresh, and the calendar
+// API (PROTOCOL.md §5) called with it.
+//
+// A Session is a handle: copies share one state, and it is safe to use from many threads at
+// once. Sessions that one Client made for the same account share that account's token state,
+// so many threads with an expired token cause exactly one refresh, while ordinary calls run in
+// parallel. What a call does with the token (DESIGN.md "Tokens are never lost"):
+//  - proactive refresh when the access token expires within the configured leeway;
+//  - before refreshing, it re-reads the store and adopts newer credentials instead;
+//  - a refresh writes the new credentials to the store (compare-and-swap on the version it
+//    read) before the new access token is used. If that write fails the call fails with a
+//    StoreError and the new credentials are kept in memory: the next call writes them first,
+//    without refreshing again;
+//  - on invalid_grant it re-reads the store before declaring "reauthorization required" (an
+//    InvalidGrantError, after the client's on_reauthorization_required hook);
+//  - a 401 leads to a refresh only if the token that got it is still the current one (another
+//    thread may have replaced it already), then one retry; a second 401 is an
+//    AuthenticationError.
+// Every call has one deadline and one retry budget (see CallOptions).
+#pragma once
+
+#include <calbridge/api.hpp>
+#include <calbridge/clock.hpp>
+#include <calbridge/credentials.hpp>
+#include <calbridge/secret.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace calbridge {
+
+class CancellationToken;  // calbridge/transport.hpp
+
+// How many times one logical call may send a request again, and how long it waits first when
+// the server gave no Retry-After. The budget is shared by everything the call does: transport
+// retries, Retry-After and backoff waits, and the retry after a 401.
+struct RetryPolicy {
+    int max_retries = 3;
+    std::chrono::milliseconds initial_backoff{200};  // doubled after each retry
+    std::chrono::milliseconds max_backoff{5'000};
+};
+
+// Per call. Everything the call does (a refresh, the retry after a 401, transport retries,
+// Retry-After waits, waiting for another thread's refresh) comes out of one deadline.
+struct CallOptions {
+    // Absolute, on the client's steady clock; wins over `timeout`. Useful to give several calls
+    // (e.g. every page of a listing) one deadline together.
+    std::optional<SteadyTime> deadline;
+    // From the start of the call; default: the configuration's request timeout.
+    std::optional<std::chrono::milliseconds> timeout;
+    // Cancels the call from another thread (CancelledError); waits wake at once.
+    std::shared_ptr<CancellationToken> cancel;
+};
+
+// Query parameters of a generic request, in order; repeated keys are allowed. Keys and values
+// are given decoded and are percent-encoded on the way out.
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+namespace detail {
+struct SessionState;
+}
+
+class Session {
+public:
+    // The key the account's credentials are stored under (account_id, else sub).
+    const std::string& account_key() const noexcept;
+
+    // The current credentials (loading them from the store on first use, refreshing them when
+    // they are about to expire).
+    Credentials credentials(const CallOptions& options = {}) const;
+
+    std::vector<Calendar> calendars(const CallOptions& options = {}) const;
+
+    // Nothing is fetched until the first Pages::next().
+    Pages<Event> events(const EventsQuery& query, const CallOptions& options = {}) const;
+    Pages<FreeBusyPeriod> free_busy(const EventsQuery& query, const CallOptions& options = {}) const;
+
+    // `event_json` is sent as given; it must be a JSON object with an "event_id" (or, for an
+    // event the application does not manage, an "event_uid"), which makes the upsert
+    // idempotent and so safe to retry. InvalidArgumentError otherwise.
+    void upsert_event(std::string_view calendar_id, std::string_view event_json,
+                      const CallOptions& options = {}) const;
+    void upsert_event(std::string_view calendar_id, const NewEvent& event, const CallOptions& options = {}) const;
+
+    // DELETE /v1/calendars/{calendar_id}/events with {"event_id": ...}.
+    void delete_event(std::string_view calendar_id, std::string_view event_id, const CallOptions& options = {}) const;
+    // The same with {"event_uid": ...}, for an event the application does not manage.
+    void delete_external_event(std::string_view calendar_id, std::string_view event_uid,
+                               const CallOptions& options = {}) const;
+
+    Account account(const CallOptions& options = {}) const;
+    UserInfo userinfo(const CallOptions& options = {}) const;
+    std::vector<Profile> profiles(const CallOptions& options = {}) const;
+
+    // POST /v1/profiles/{profile_id}/revoke: disconnects one calendar profile.
+    void revoke_profile(std::string_view profile_id, const CallOptions& options = {}) const;
+
+    // POST /v1/link_tokens: pass the result (reveal()) as AuthorizationOptions::link_token to
+    // add another calendar account to this user.
+    Secret create_link_token(const CallOptions& options = {}) const;
+
+    // Any API call: `path_or_url` is a path on the API host ("/v1/calendars") or an absolute URL
+    // on its origin (anything else is an InvalidArgumentError: the bearer token never leaves the
+    // API host). `json_body`, when given, is sent as application/json. Returns the reply's body,
+    // which must be JSON or empty (ProtocolError otherwise). GET, HEAD, PUT, DELETE and OPTIONS
+    // are retried; any other method (POST) only when the request never left this machine.
+    std::string request(std::string_view method, std::string_view path_or_url, const QueryParams& query = {},
+                        std::optional<std::string_view> json_body = std::nullopt,
+                        const CallOptions& options = {}) const;
+
+private:
+    friend class Client;
+    explicit Session(std::shared_ptr<detail::SessionState> state) noexcept;
+    std::shared_ptr<detail::SessionState> state_;
+};
+
+}  // namespace calbridge

@@ -1,0 +1,91 @@
+// One account's token state within one Client, shared by every Session the Client made for
+// that account: the current credentials and their store version, credentials refreshed but not
+// yet stored, and the coordination that lets one thread at a time renew them while the others
+// wait for its result (DESIGN.md "Thread safety", "Tokens are never lost").
+//
+// The lock guards memory only. Store I/O, token requests, hooks and log lines all happen with
+// it released: one leader does the I/O while the others wait on a condition variable, and
+// ordinary calls with a usable token never wait at all. Internal to the core.
+#pragma once
+
+#include <calbridge/credentials.hpp>
+#include <calbridge/errors.hpp>
+#include <calbridge/secret.hpp>
+
+#include "call/call_policy.hpp"
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace calbridge::detail {
+
+struct ClientState;
+
+// An access token to send, and its generation: the count of distinct access tokens this state
+// has held. A 401 compares generations to tell "my token is bad" from "my token was replaced".
+struct Lease {
+    Secret access_token;
+    std::uint64_t generation = 0;
+};
+
+class AccountState {
+public:
+    explicit AccountState(std::string account) : account_(std::move(account)) {}
+
+    const std::string& account() const noexcept { return account_; }
+
+    // A token that does not expire within the leeway: the current one, or, when there is none
+    // yet, it expires soon, or refreshed credentials still wait to be stored, the result of a
+    // renewal (by this thread, or by the one already doing it).
+    Lease acquire(const ClientState& client, Call& call);
+
+    // After a 401 for the token of generation `rejected`: the current token when it has been
+    // replaced since; a renewal (which will not accept the rejected token) otherwise.
+    Lease after_rejection(const ClientState& client, Call& call, std::uint64_t rejected);
+
+    // The current credentials, after acquire().
+    Credentials credentials(const ClientState& client, Call& call);
+
+    // Credentials this client has just written to the store (a new authorization): current
+    // from now on, replacing whatever was cached or pending.
+    void adopt(const Credentials& credentials, std::uint64_t version);
+
+    // Credentials a Session was created with: inserted into the store on first load if the
+    // account has none there. The first offer wins; ignored once loaded.
+    void offer_seed(const Credentials& credentials);
+
+private:
+    struct SharedFailure {
+        ErrorCode code;
+        std::string message;
+        ErrorDetails details;
+    };
+
+    Lease obtain(const ClientState& client, Call& call, std::optional<std::uint64_t> rejected);
+    // Waits, with the lock held on entry and on return, until the renewal in flight finishes,
+    // the call's deadline passes or it is cancelled.
+    void wait_for_renewal(std::unique_lock<std::mutex>& lock, Call& call);
+    bool expiring(const Call& call, std::chrono::seconds leeway) const;
+    void make_current(const Credentials& credentials, std::uint64_t version);
+
+    const std::string account_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable renewed_;
+    bool loaded_ = false;
+    Credentials current_;
+    std::uint64_t version_ = 0;
+    std::uint64_t generation_ = 0;
+    std::optional<Credentials> pending_;  // refreshed, not yet stored: written before anything else
+    std::uint64_t pending_base_version_ = 0;
+    std::optional<Credentials> seed_;
+    bool renewing_ = false;           // a leader is doing I/O for this account
+    std::uint64_t rounds_ = 0;        // renewals finished
+    std::uint64_t adoptions_ = 0;     // adopt() calls: a renewal that overlaps one keeps its result out
+    std::optional<SharedFailure> last_failure_;  // of the last round, for the threads that waited on it
+};
+
+}  // namespace calbridge::detail

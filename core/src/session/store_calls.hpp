@@ -1,0 +1,20 @@
+// Calls into the TokenStore. A store is user code: calbridge errors it throws pass through as
+// they are, anything else becomes a StoreError, so a caller always gets the typed tree.
+// Internal to the core; never called with a core lock held.
+#pragma once
+
+#include <calbridge/store.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace calbridge::detail {
+
+std::optional<VersionedCredentials> store_load(TokenStore& store, std::string_view account);
+std::optional<std::uint64_t> store_insert(TokenStore& store, std::string_view account, const Credentials& credentials);
+std::optional<std::uint64_t> store_save(TokenStore& store, std::string_view account, const Credentials& credentials,
+                                        std::uint64_t expected_version);
+std::uint64_t store_replace(TokenStore& store, std::string_view account, const Credentials& credentials);
+
+}  // namespace calbridge::detail

@@ -1,0 +1,74 @@
+#include "token/token_reply.hpp"
+
+#include "call/excerpt.hpp"
+#include "call/http_errors.hpp"
+#include "token/oauth_error.hpp"
+
+#include <calbridge/errors.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+namespace calbridge::detail {
+
+namespace {
+
+bool is_success(int status) noexcept { return status >= 200 && status < 300; }
+
+// Throws for every reply that is not a success: an OAuth error object first, whatever the
+// status, since 200 {"error": ...} is an error too.
+void throw_unless_success(const TokenRequest& request, const HttpResponse& response, WallTime now,
+                          std::string_view doing) {
+    if (auto oauth = read_oauth_error(response.body)) {
+        throw_oauth_error(*oauth, response.status, doing, request.redactor);
+    }
+    if (is_success(response.status)) return;
+    if (response.status == 401) {
+        ErrorDetails details = reply_details(response, now);
+        throw InvalidClientError(std::string(doing) +
+                                     ": the token endpoint refused the client credentials (HTTP 401); "
+                                     "check the client id and secret",
+                                 std::move(details));
+    }
+    throw_http_error(request.http, response, request.redactor, now);
+}
+
+bool is_json_object(std::string_view body) {
+    boost::system::error_code ec;
+    const boost::json::value v = boost::json::parse(body, ec);
+    return !ec && v.is_object();
+}
+
+}  // namespace
+
+Credentials read_token_reply(const TokenRequest& request, const HttpResponse& response, WallTime requested_at,
+                             std::string_view doing) {
+    throw_unless_success(request, response, requested_at, doing);
+    if (!is_json_object(response.body)) {
+        ErrorDetails details;
+        details.http_status = response.status;
+        std::string message = std::string(doing) + ": the token endpoint's reply (HTTP " +
+                              std::to_string(response.status) + ") is not a JSON object";
+        if (auto excerpt = body_excerpt(response.body, request.redactor); !excerpt.empty()) {
+            message += ": " + excerpt;
+        }
+        throw ProtocolError(message, std::move(details));
+    }
+    return Credentials::from_token_response(response.body, requested_at);
+}
+
+void read_revoke_reply(const TokenRequest& request, const HttpResponse& response, WallTime now,
+                       std::string_view doing) {
+    throw_unless_success(request, response, now, doing);
+}
+
+Credentials carry_over(Credentials fresh, const Credentials& previous) {
+    if (fresh.refresh_token.empty()) fresh.refresh_token = previous.refresh_token;
+    if (fresh.scope.empty()) fresh.scope = previous.scope;
+    if (fresh.account_id.empty()) fresh.account_id = previous.account_id;
+    if (fresh.sub.empty()) fresh.sub = previous.sub;
+    if (!fresh.linking_profile) fresh.linking_profile = previous.linking_profile;
+    return fresh;
+}
+
+}  // namespace calbridge::detail
