@@ -1,0 +1,128 @@
+#include "json_util.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+namespace calbridge::sandbox {
+
+Response json_response(int status, const json::value& body) {
+    Response r;
+    r.status = status;
+    r.headers.push_back({"Content-Type", std::string(json_content_type)});
+    r.body = json::serialize(body);
+    return r;
+}
+
+Response empty_response(int status) {
+    Response r;
+    r.status = status;
+    return r;
+}
+
+Response oauth_error(int status, std::string_view error, std::string_view description) {
+    json::object body;
+    body["error"] = error;
+    if (!description.empty()) body["error_description"] = description;
+    Response r = json_response(status, body);
+    r.headers.push_back({"Cache-Control", "no-store"});
+    r.headers.push_back({"Pragma", "no-cache"});
+    return r;
+}
+
+Response api_error(int status, std::string_view error, std::string_view description) {
+    json::object body;
+    body["error"] = error;
+    if (!description.empty()) body["error_description"] = description;
+    return json_response(status, body);
+}
+
+Response validation_error(const std::vector<FieldError>& errors) {
+    json::object fields;
+    for (const auto& e : errors) {
+        json::object item;
+        item["key"] = e.key;
+        item["description"] = e.description;
+        auto it = fields.find(e.field);
+        if (it == fields.end()) it = fields.emplace(e.field, json::array()).first;
+        it->value().as_array().push_back(std::move(item));
+    }
+    json::object body;
+    body["errors"] = std::move(fields);
+    return json_response(422, body);
+}
+
+Response input_error_response(const InputError& e) {
+    return validation_error({{e.field(), e.key(), e.description()}});
+}
+
+std::optional<json::value> parse_json(std::string_view text) {
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec) return std::nullopt;
+    return v;
+}
+
+std::optional<std::string> get_string(const json::object& o, std::string_view key, bool required) {
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) {
+        if (required) throw InputError(std::string(key), "errors.required", "is required");
+        return std::nullopt;
+    }
+    if (!v->is_string()) throw InputError(std::string(key), "errors.invalid", "must be a string");
+    return std::string(v->get_string());
+}
+
+std::optional<bool> get_bool(const json::object& o, std::string_view key) {
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    if (!v->is_bool()) throw InputError(std::string(key), "errors.invalid", "must be true or false");
+    return v->get_bool();
+}
+
+std::optional<std::int64_t> get_int(const json::object& o, std::string_view key, std::int64_t min,
+                                    std::int64_t max) {
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    std::int64_t n = 0;
+    if (v->is_int64()) n = v->get_int64();
+    else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(max)) n = static_cast<std::int64_t>(v->get_uint64());
+    else if (v->is_double() && v->get_double() == static_cast<double>(static_cast<std::int64_t>(v->get_double()))) n = static_cast<std::int64_t>(v->get_double());
+    else throw InputError(std::string(key), "errors.invalid", "must be an integer");
+    if (n < min || n > max) {
+        throw InputError(std::string(key), "errors.invalid",
+                         "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return n;
+}
+
+const json::array* get_array(const json::object& o, std::string_view key) {
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return nullptr;
+    if (!v->is_array()) throw InputError(std::string(key), "errors.invalid", "must be an array");
+    return &v->get_array();
+}
+
+const json::object* get_object(const json::object& o, std::string_view key) {
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return nullptr;
+    if (!v->is_object()) throw InputError(std::string(key), "errors.invalid", "must be an object");
+    return &v->get_object();
+}
+
+const json::object& as_object(const json::value& v, std::string_view what) {
+    if (!v.is_object()) throw InputError(std::string(what), "errors.invalid", "must be an object");
+    return v.get_object();
+}
+
+void check_keys(const json::object& o, std::string_view what, std::initializer_list<std::string_view> known) {
+    for (const auto& kv : o) {
+        if (std::find(known.begin(), known.end(), std::string_view(kv.key())) == known.end()) {
+            throw InputError(std::string(what) + "." + std::string(kv.key()), "errors.unknown",
+                             "is not a known field");
+        }
+    }
+}
+
+}  // namespace calbridge::sandbox

@@ -1,0 +1,229 @@
+"""The admin API: authentication, provisioning (bulk), reset, settings, the clock, counters,
+grants, forced expiry."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from sandbox_client import Sandbox
+
+
+def test_the_admin_api_needs_the_admin_token(sandbox: Sandbox) -> None:
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Bearer {sandbox.admin_token}x"},
+                    {"Authorization": sandbox.admin_token}):
+        r = sandbox.request("GET", "/admin/status", headers=headers)
+        assert r.status == 401
+        assert r.json()["error"] == "unauthorized"
+    user_token = sandbox.connect()["access_token"]
+    assert sandbox.get("/admin/status", token=user_token).status == 401
+
+
+def test_status(sandbox: Sandbox) -> None:
+    s = sandbox.admin_ok("GET", "/admin/status")
+    assert (s["name"], s["applications"], s["users"], s["api_url"]) == ("calbridge-sandbox", 1, 1, sandbox.url)
+
+
+def test_bulk_provisioning_of_10000_users_in_one_call(sandbox: Sandbox) -> None:
+    users = [{"email": f"user{i}@bulk.example.com", "name": f"User {i}"} for i in range(10_000)]
+    started = time.monotonic()
+    r = sandbox.admin("POST", "/admin/users", {"users": users}, timeout=120)
+    elapsed = time.monotonic() - started
+    assert r.status == 201, r.body[:300]
+    out = r.json()
+    assert out["count"] == 10_000
+    assert len({u["account_id"] for u in out["users"]}) == 10_000
+    assert out["users"][1234]["email"] == "user1234@bulk.example.com"
+    assert sandbox.admin_ok("GET", "/admin/users?limit=5")["count"] == 10_001
+    assert elapsed < 60
+    # Any of them can connect and has a calendar.
+    t = sandbox.connect(user="user9999@bulk.example.com")["access_token"]
+    cals = sandbox.get("/v1/calendars", token=t).json()["calendars"]
+    assert [(c["calendar_name"], c["calendar_primary"]) for c in cals] == [("User 9999", True)]
+
+
+def test_a_bulk_call_with_one_bad_user_changes_nothing_and_names_it(sandbox: Sandbox) -> None:
+    users = [{"email": "a@example.com"}, {"email": "b@example.com"}, {"email": "not-an-email"}]
+    r = sandbox.admin("POST", "/admin/users", {"users": users})
+    assert r.status == 422
+    assert r.json() == {"errors": {"users[2].email": [{"key": "errors.invalid", "description": "must be an e-mail address"}]}}
+    assert sandbox.admin_ok("GET", "/admin/users")["count"] == 1
+
+
+def test_an_email_address_belongs_to_one_user(sandbox: Sandbox) -> None:
+    r = sandbox.admin("POST", "/admin/users", {"email": "ada@example.com"})
+    assert r.status == 422 and r.json()["errors"]["users[0].email"][0]["key"] == "errors.taken"
+
+
+def test_a_user_with_profiles_calendars_and_events(sandbox: Sandbox) -> None:
+    body = {
+        "account_id": "acc_carol", "email": "carol@example.com", "name": "Carol", "default_tzid": "Europe/London",
+        "profiles": [{"profile_id": "pro_c1", "provider_name": "office365"},
+                     {"profile_id": "pro_c2", "provider_name": "apple", "connected": False}],
+        "calendars": [{"calendar_id": "cal_c1", "profile_id": "pro_c1", "calendar_name": "Work", "primary": True},
+                      {"calendar_id": "cal_c2", "profile_id": "pro_c2", "calendar_name": "Home"}],
+        "events": [{"summary": "Standup", "start": "2030-03-01T09:00:00Z", "end": "2030-03-01T09:15:00Z"}],
+        "generate_events": 3,
+    }
+    created = sandbox.admin("POST", "/admin/users", body)
+    assert created.status == 201
+    u = created.json()
+    assert u["event_count"] == 4 and u["default_tzid"] == "Europe/London"
+    assert sandbox.admin_ok("GET", "/admin/users/acc_carol") == u
+    t = sandbox.connect(user="carol@example.com")["access_token"]
+    profiles = sandbox.get("/v1/profiles", token=t).json()["profiles"]
+    assert [p["profile_connected"] for p in profiles] == [True, False]
+    assert [c["calendar_id"] for c in sandbox.get("/v1/calendars", token=t).json()["calendars"]] == ["cal_c1"]
+
+
+def test_put_replaces_a_user_and_delete_removes_it(sandbox: Sandbox) -> None:
+    r = sandbox.admin("PUT", "/admin/users/acc_dave", {"email": "dave@example.com"})
+    assert r.status == 201 and r.json()["account_id"] == "acc_dave"
+    r = sandbox.admin("PUT", "/admin/users/acc_dave", {"email": "david@example.com", "name": "David"})
+    assert r.status == 200 and r.json()["name"] == "David"
+    assert sandbox.admin("DELETE", "/admin/users/acc_dave").status == 204
+    assert sandbox.admin("GET", "/admin/users/acc_dave").status == 404
+    assert sandbox.admin("DELETE", "/admin/users/acc_dave").status == 404
+
+
+def test_delete_all_users(sandbox: Sandbox) -> None:
+    assert sandbox.admin("DELETE", "/admin/users").status == 204
+    assert sandbox.admin_ok("GET", "/admin/users") == {"count": 0, "users": []}
+
+
+def test_applications_are_created_read_replaced_and_deleted(sandbox: Sandbox) -> None:
+    app = {"client_id": "app-2", "client_secret": "s2", "name": "Two", "verified": True,
+           "redirect_uris": ["https://*.two.example/cb"], "settings": {"pkce_required": True}}
+    r = sandbox.admin("POST", "/admin/applications", app)
+    assert r.status == 201 and r.json() == app
+    assert sandbox.admin_ok("GET", "/admin/applications/app-2") == app
+    r = sandbox.admin("PUT", "/admin/applications/app-2", {"name": "Two, renamed", "client_secret": "s3"})
+    assert r.status == 200 and r.json()["verified"] is False and r.json()["client_secret"] == "s3"
+    assert sandbox.admin("DELETE", "/admin/applications/app-2").status == 204
+    assert sandbox.admin("GET", "/admin/applications/app-2").status == 404
+
+
+def test_generated_application_credentials(sandbox: Sandbox) -> None:
+    r = sandbox.admin("POST", "/admin/applications", {"name": "Generated"})
+    app = r.json()
+    assert app["client_id"].startswith("cli_") and app["client_secret"].startswith("sec_")
+    tokens = sandbox.connect(client_id=app["client_id"], client_secret=app["client_secret"])
+    assert tokens["token_type"] == "bearer"
+
+
+def test_several_applications_in_one_call(sandbox: Sandbox) -> None:
+    r = sandbox.admin("POST", "/admin/applications", {"applications": [{"name": "A"}, {"name": "B"}]})
+    assert r.status == 201 and len(r.json()["applications"]) == 2
+    assert len(sandbox.admin_ok("GET", "/admin/applications")["applications"]) == 3
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"redirect_uris": ["https://a*.example.com/cb"]}, "redirect_uris[0]"),
+    ({"redirect_uris": ["not a uri"]}, "redirect_uris[0]"),
+    ({"verified": "yes"}, "verified"),
+    ({"settings": {"access_token_lifetime": 0}}, "access_token_lifetime"),
+    ({"colour": "blue"}, "application.colour"),
+])
+def test_invalid_applications_are_422(sandbox: Sandbox, body, field) -> None:
+    r = sandbox.admin("POST", "/admin/applications", body)
+    assert r.status == 422
+    assert field in r.json()["errors"]
+
+
+def test_settings_are_read_and_patched(sandbox: Sandbox) -> None:
+    assert sandbox.admin_ok("GET", "/admin/settings") == {
+        "access_token_lifetime": 3600, "code_lifetime": 60, "refresh_rotation": True, "refresh_reuse_detection": True,
+        "pkce_required": False, "rate_limit": "off", "page_size": 100, "page_lifetime": 3600,
+        "last_page_next_page": "omit"}
+    out = sandbox.admin_ok("PATCH", "/admin/settings", {"access_token_lifetime": 42, "refresh_rotation": False})
+    assert (out["access_token_lifetime"], out["refresh_rotation"], out["code_lifetime"]) == (42, False, 60)
+
+
+@pytest.mark.parametrize("body", [{"access_token_lifetime": "3600"}, {"page_size": 0}, {"rate_limit": "fast"},
+                                  {"rate_limit": {"per_hour": 1}}, {"tokens": 1},
+                                  {"last_page_next_page": "null"}])
+def test_a_bad_setting_is_422_and_changes_nothing(sandbox: Sandbox, body) -> None:
+    before = sandbox.admin_ok("GET", "/admin/settings")
+    assert sandbox.admin("PATCH", "/admin/settings", {"code_lifetime": 5, **body}).status == 422
+    assert sandbox.admin_ok("GET", "/admin/settings") == before
+
+
+def test_reset_returns_to_the_initial_state(sandbox: Sandbox) -> None:
+    t = sandbox.connect()
+    sandbox.admin_ok("DELETE", "/admin/users/acc_sandbox_ada")
+    sandbox.admin_ok("POST", "/admin/applications", {"name": "Extra"})
+    sandbox.admin_ok("PATCH", "/admin/settings", {"page_size": 7})
+    sandbox.admin_ok("POST", "/admin/clock", {"advance_seconds": 100})
+    sandbox.admin_ok("POST", "/admin/faults", {"path": "/v1/account", "kind": "status", "status": 500, "count": 5})
+    status = sandbox.admin_ok("POST", "/admin/reset")
+    assert (status["users"], status["applications"], status["clock_offset"]) == (1, 1, 0)
+    assert status["settings"]["page_size"] == 100
+    assert sandbox.admin_ok("GET", "/admin/faults") == {"faults": []}
+    assert sandbox.get("/v1/account", token=t["access_token"]).status == 401  # tokens are gone
+    assert sandbox.connect()["token_type"] == "bearer"
+
+
+def test_the_clock_moves_forward_on_request(sandbox: Sandbox) -> None:
+    before = sandbox.admin_ok("GET", "/admin/clock")
+    after = sandbox.admin_ok("POST", "/admin/clock", {"advance_seconds": 86400})
+    assert after["offset"] == 86400
+    assert 86400 <= after["now"] - before["now"] <= 86400 + 30
+    assert sandbox.admin("POST", "/admin/clock", {}).status == 422
+
+
+def test_grants_are_listed(sandbox: Sandbox) -> None:
+    t = sandbox.connect(scope="read_account")
+    sandbox.refresh(t["refresh_token"])
+    [g] = sandbox.admin_ok("GET", "/admin/grants")["grants"]
+    assert (g["client_id"], g["account_id"], g["scopes"], g["revoked"]) == (sandbox.client_id, "acc_sandbox_ada",
+                                                                          ["read_account"], False)
+    assert (g["live_access_tokens"], g["current_refresh_tokens"]) == (2, 1)
+
+
+def test_expire_every_token_of_an_account(sandbox: Sandbox) -> None:
+    a, b = sandbox.connect(), sandbox.connect()
+    assert sandbox.admin_ok("POST", "/admin/tokens/expire", {"account_id": "acc_sandbox_ada"}) == {"expired": 2}
+    assert sandbox.get("/v1/account", token=a["access_token"]).status == 401
+    assert sandbox.get("/v1/account", token=b["access_token"]).status == 401
+
+
+def test_counters_count_requests_responses_and_the_in_flight_peak(sandbox: Sandbox) -> None:
+    t = sandbox.connect()["access_token"]
+    sandbox.admin_ok("POST", "/admin/counters/reset")
+    sandbox.admin_ok("POST", "/admin/faults", {"method": "GET", "path": "/v1/account", "kind": "delay",
+                                               "delay_ms": 2500, "count": 4})
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(sandbox.get("/v1/account", token=t).status))
+               for _ in range(4)]
+    for th in threads:
+        th.start()
+    deadline = time.monotonic() + 10
+    peak_seen = 0
+    while time.monotonic() < deadline and peak_seen < 5:  # the four delayed ones and this admin request
+        peak_seen = sandbox.admin_ok("GET", "/admin/counters")["in_flight"]
+        time.sleep(0.05)
+    for th in threads:
+        th.join()
+    assert results == [200] * 4
+    c = sandbox.admin_ok("GET", "/admin/counters")
+    assert peak_seen == 5  # delays wait on timers: four at once on a server with fewer threads
+    assert c["in_flight_peak"] >= 5
+    assert c["in_flight"] == 1  # this very request
+    assert c["faults_applied"] == 4
+    assert c["responses"]["2xx"] >= 4
+    assert c["requests"] >= 5
+
+
+def test_admin_bodies_must_be_json_objects(sandbox: Sandbox) -> None:
+    r = sandbox.request("POST", "/admin/users", body="{not json", token=sandbox.admin_token)
+    assert r.status == 400 and r.json()["error"] == "invalid_request"
+    r = sandbox.request("POST", "/admin/users", body="[1, 2]", token=sandbox.admin_token)
+    assert r.status == 400
+
+
+def test_unknown_admin_paths_are_404_and_wrong_methods_405(sandbox: Sandbox) -> None:
+    assert sandbox.admin("GET", "/admin/nothing").status == 404
+    r = sandbox.admin("DELETE", "/admin/status")
+    assert r.status == 405 and r.header("Allow") == "GET"
