@@ -1,0 +1,31 @@
+# cmake -DNM=<nm> -DLIBRARY=<libcalbridge.so> -P check_symbols.cmake
+# Fails unless every defined dynamic symbol of the library is calbridge_*: the core, Boost,
+# OpenSSL and libstdc++ must never leak into applications (libcurl's and DuckDB's check).
+execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
+  OUTPUT_VARIABLE _out ERROR_VARIABLE _err RESULT_VARIABLE _rc)
+if(NOT _rc EQUAL 0)
+  message(FATAL_ERROR "${NM} failed (${_rc}): ${_err}")
+endif()
+string(REPLACE "\n" ";" _lines "${_out}")
+set(_exported 0)
+set(_leaks "")
+foreach(_line IN LISTS _lines)
+  if(_line STREQUAL "")
+    continue()
+  endif()
+  # "<address> <type> <name>[@version]"
+  string(REGEX REPLACE "^[0-9a-fA-F]* *[A-Za-z] +" "" _name "${_line}")
+  string(REGEX REPLACE "@.*$" "" _name "${_name}")
+  if(_name MATCHES "^calbridge_")
+    math(EXPR _exported "${_exported} + 1")
+  else()
+    string(APPEND _leaks "  ${_line}\n")
+  endif()
+endforeach()
+if(NOT _leaks STREQUAL "")
+  message(FATAL_ERROR "${LIBRARY} exports symbols outside calbridge_*:\n${_leaks}")
+endif()
+if(_exported LESS 50)
+  message(FATAL_ERROR "${LIBRARY} exports only ${_exported} calbridge_* symbols: is the export macro working?")
+endif()
+message(STATUS "${LIBRARY}: ${_exported} symbols, all calbridge_*")
