@@ -1,0 +1,94 @@
+// What the units of calbridge._core share: their init functions, running a blocking call, and
+// holding Python objects from C++ code that may run without the GIL.
+#pragma once
+
+#include <calbridge/session.hpp>
+#include <calbridge/transport.hpp>
+
+#include <pybind11/pybind11.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace calbridge::python {
+
+namespace py = pybind11;
+
+void init_blocking(py::module_& m);
+void init_errors(py::module_& m);
+void init_credentials(py::module_& m);
+void init_store(py::module_& m);
+void init_log(py::module_& m);
+void init_client(py::module_& m);
+void init_session(py::module_& m);
+
+// True while the interpreter shuts down: no thread but the finalizing one may take the GIL
+// then, so C++ code that would take it to drop a Python object leaks the object instead.
+bool interpreter_finalizing() noexcept;
+
+// A Python object owned from C++ (a store, a callback, the logger) that core code may copy and
+// destroy on any thread, with or without the GIL: the last owner takes the GIL to drop it.
+using PyRef = std::shared_ptr<py::object>;
+PyRef share(py::object object);
+
+// Runs `body` with the GIL released, giving it a cancellation token for the call.
+//
+// On the main thread, where Python handles signals, the body runs on a helper thread (one,
+// kept for the process) while the main thread waits in slices of 50 ms, taking the GIL for
+// each slice to run PyErr_CheckSignals(). When a signal handler raises (Ctrl-C:
+// KeyboardInterrupt), the token is cancelled, the call ends at its next wait with
+// CancelledError, and the handler's exception is what the caller sees. On any other thread the
+// body runs on the calling thread (signals are never delivered there).
+void run_blocking_impl(const std::function<void(const std::shared_ptr<CancellationToken>&)>& body);
+
+template <class F>
+auto run_blocking(F&& fn) {
+    using Result = std::invoke_result_t<F&, const std::shared_ptr<CancellationToken>&>;
+    if constexpr (std::is_void_v<Result>) {
+        run_blocking_impl([&](const std::shared_ptr<CancellationToken>& token) { fn(token); });
+    } else {
+        std::optional<Result> result;
+        run_blocking_impl([&](const std::shared_ptr<CancellationToken>& token) { result.emplace(fn(token)); });
+        return std::move(*result);
+    }
+}
+
+// CallOptions for one call: its timeout in seconds (None: the client's request timeout) and
+// the token run_blocking hands out.
+CallOptions call_options(std::optional<double> timeout_seconds, const std::shared_ptr<CancellationToken>& token);
+
+// Seconds (a float) to a duration, rejecting negative and non-finite values.
+std::chrono::milliseconds milliseconds_from_seconds(double seconds, const char* what);
+
+// Wall time <-> Unix seconds (a float), the form the Python layer turns into an aware datetime.
+double unix_seconds(WallTime t) noexcept;
+WallTime wall_time_from_unix(double seconds);
+
+}  // namespace calbridge::python
+
+namespace calbridge {
+class TokenStore;
+}
+
+namespace calbridge::python {
+
+// The store a Client uses: a native store (MemoryTokenStore, FileTokenStore) as it is, or any
+// Python object with load/insert/save/replace/remove speaking in _core.Credentials (the
+// calbridge.stores adapter), called with the GIL taken inside each call only.
+std::shared_ptr<TokenStore> store_from_python(const py::object& store);
+
+}  // namespace calbridge::python
+
+#include <calbridge/log.hpp>
+
+namespace calbridge::python {
+
+// A LogSink that hands each line to `logger` (a logging.Logger) at the matching level,
+// taking the GIL for it. Lines are already redacted by the core.
+LogSink make_log_sink(py::object logger);
+
+}  // namespace calbridge::python

@@ -1,0 +1,151 @@
+"""calbridge: connect your application to your users' calendars.
+
+The whole OAuth2 "Individual Connect" flow of a calendar intermediary (Cronofy and
+compatibles): the authorization link, the redirect back, the code exchange, tokens kept fresh
+and safely stored, the calendar API, and revocation. One C++ core does the work; blocking calls
+release the GIL and can be interrupted with Ctrl-C.
+
+    import calbridge
+
+    client = calbridge.Client(CLIENT_ID, CLIENT_SECRET, data_center="de")
+    auth = client.authorization_url("https://app.example.com/callback", "read_events list_calendars")
+    # send the user to auth.url; on the redirect back:
+    credentials = client.complete_authorization(callback_url, auth)
+    session = client.session(credentials)
+    for event in session.events(from_=date.today()):
+        print(event.summary)
+
+Try it without an account: ``python -m calbridge demo`` runs the whole flow against a local
+sandbox.
+"""
+
+from __future__ import annotations
+
+import logging as _logging
+
+from . import _core, errors
+from .client import AuthorizationRequest, Client, DataCenter
+from .credentials import Credentials, LinkingProfile
+from .errors import (
+    AuthenticationError,
+    AuthorizationDeniedError,
+    AuthorizationError,
+    AuthorizationFlowError,
+    BadRequestError,
+    CancelledError,
+    ConfigurationError,
+    ConnectionError,
+    Error,
+    ErrorCode,
+    FieldError,
+    HttpError,
+    InternalError,
+    InvalidArgumentError,
+    InvalidCallbackError,
+    InvalidClientError,
+    InvalidGrantError,
+    LockedError,
+    NotFoundError,
+    OAuthError,
+    PaymentRequiredError,
+    ProtocolError,
+    RateLimitedError,
+    ServerError,
+    ServiceUnavailableError,
+    StateMismatchError,
+    StoreError,
+    TimeoutError,
+    TlsError,
+    TransportError,
+    UnexpectedStatusError,
+    UserCallbackError,
+    ValidationError,
+)
+from ._types import JSON
+from .session import Paged, Session
+from .stores import FileStore, MemoryStore, TokenStore
+
+Account = _core.Account
+Calendar = _core.Calendar
+Event = _core.Event
+EventTime = _core.EventTime
+FreeBusyPeriod = _core.FreeBusyPeriod
+Profile = _core.Profile
+UserInfo = _core.UserInfo
+
+__version__: str = _core.__version__
+
+#: A log level below DEBUG: every request and reply line (redacted), every wait.
+TRACE: int = _core.TRACE
+_logging.addLevelName(TRACE, "TRACE")
+# A library logs only where the application asks it to.
+_logging.getLogger("calbridge").addHandler(_logging.NullHandler())
+
+# Tracebacks and reprs name the public path (calbridge.InvalidGrantError), not the module a
+# class happens to be written in.
+for _cls in (
+    AuthorizationRequest, Client, Credentials, Session, Paged, MemoryStore, FileStore, TokenStore,
+    ErrorCode, FieldError, *(c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Error)),
+):  # fmt: skip
+    _cls.__module__ = __name__
+del _cls
+
+__all__ = [
+    "__version__",
+    "TRACE",
+    "JSON",
+    # the application and its users
+    "Client",
+    "AuthorizationRequest",
+    "DataCenter",
+    "Session",
+    "Paged",
+    "Credentials",
+    "LinkingProfile",
+    # token stores
+    "TokenStore",
+    "MemoryStore",
+    "FileStore",
+    # calendar API results
+    "Account",
+    "Calendar",
+    "Event",
+    "EventTime",
+    "FreeBusyPeriod",
+    "Profile",
+    "UserInfo",
+    # errors
+    "ErrorCode",
+    "FieldError",
+    "Error",
+    "AuthorizationFlowError",
+    "OAuthError",
+    "HttpError",
+    "TransportError",
+    "InvalidArgumentError",
+    "ConfigurationError",
+    "InvalidClientError",
+    "StateMismatchError",
+    "InvalidCallbackError",
+    "AuthorizationDeniedError",
+    "InvalidGrantError",
+    "BadRequestError",
+    "AuthenticationError",
+    "AuthorizationError",
+    "NotFoundError",
+    "ValidationError",
+    "LockedError",
+    "PaymentRequiredError",
+    "RateLimitedError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "UnexpectedStatusError",
+    "TimeoutError",
+    "TlsError",
+    "ConnectionError",
+    "ProtocolError",
+    "StoreError",
+    "CancelledError",
+    "UserCallbackError",
+    "InternalError",
+]

@@ -1,0 +1,368 @@
+"""The ``calbridge`` command (also ``python -m calbridge``).
+
+    calbridge demo                  the whole flow against a fresh local sandbox, headless
+    calbridge connect               connect a real account: browser, loopback redirect, saved tokens
+    calbridge accounts              the accounts connected so far
+    calbridge calendars             list the calendars of a connected account
+    calbridge events                list its events (all pages)
+    calbridge refresh               refresh its tokens now
+    calbridge revoke                revoke its grant and forget it
+    calbridge sandbox               run the local sandbox in the foreground
+
+Connections are kept in ``$CALBRIDGE_HOME`` (default ``~/.config/calbridge``): the client's
+settings in ``config.json`` (never the client secret of a real application: it comes from
+``CALBRIDGE_CLIENT_SECRET`` each time; a sandbox's is saved) and one credentials file per account in ``credentials/``, all
+readable by you only (0600).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import webbrowser
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from . import __version__
+from .client import Client
+from .credentials import Credentials
+from .errors import Error
+from .sandbox import Sandbox, SandboxError, find_executable
+from .stores import FileStore
+
+__all__ = ["main"]
+
+DEFAULT_SCOPE = "read_account list_calendars read_events create_event delete_event read_free_busy"
+
+
+class CliError(Exception):
+    """A usage problem: printed without a traceback, exit status 2."""
+
+
+# --- where connections live ---------------------------------------------------------------------
+
+
+def _home(args: argparse.Namespace) -> Path:
+    if args.home:
+        return Path(args.home)
+    if os.environ.get("CALBRIDGE_HOME"):
+        return Path(os.environ["CALBRIDGE_HOME"])
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(Path.home(), ".config")
+    return Path(base) / "calbridge"
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _load_config(home: Path) -> dict[str, object]:
+    try:
+        value = json.loads((home / "config.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _client_from_config(config: dict[str, object], store: FileStore | None = None) -> Client:
+    def text(key: str) -> str | None:
+        value = config.get(key)
+        return value if isinstance(value, str) and value else None
+
+    client_id = text("client_id") or os.environ.get("CALBRIDGE_CLIENT_ID")
+    secret = os.environ.get("CALBRIDGE_CLIENT_SECRET") or text("client_secret")
+    if not client_id or not secret:
+        raise CliError("no client configured: run `calbridge connect` first (or set CALBRIDGE_CLIENT_ID/_SECRET)")
+    return Client(
+        client_id,
+        secret,
+        data_center=text("data_center") or "us",
+        api_url=text("api_url"),
+        app_url=text("app_url"),
+        ca_file=text("ca_file"),
+        store=store,
+    )
+
+
+def _store(home: Path) -> FileStore:
+    return FileStore(home / "credentials")
+
+
+def _account(args: argparse.Namespace, home: Path, config: dict[str, object]) -> str:
+    if args.account:
+        return str(args.account)
+    last = config.get("last_account")
+    if isinstance(last, str) and last:
+        return last
+    accounts = _store(home).accounts()
+    if len(accounts) == 1:
+        return accounts[0]
+    if not accounts:
+        raise CliError("no account is connected yet: run `calbridge connect` first")
+    raise CliError("which account? pass --account (see `calbridge accounts`)")
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _describe(credentials: Credentials) -> str:
+    expiry = credentials.expires_at
+    left = f"expires {expiry:%Y-%m-%d %H:%M:%S} UTC" if expiry else "expiry unknown"
+    if expiry:
+        left += f" (in {int((expiry - datetime.now(timezone.utc)).total_seconds())} s)"
+    return (
+        f"account {credentials.account_id or credentials.sub}, scope '{' '.join(credentials.scope)}', {left}\n"
+        f"    access token {_mask(credentials.access_token)}, refresh token {_mask(credentials.refresh_token)}"
+    )
+
+
+def _mask(secret: str) -> str:
+    from . import _core
+
+    return _core.redact(secret) or "(none)"
+
+
+# --- connect ---------------------------------------------------------------------------------------
+
+
+def _cmd_connect(args: argparse.Namespace) -> int:
+    from ._receiver import RedirectReceiver
+
+    home = _home(args)
+    config: dict[str, object] = {}
+    if args.sandbox:
+        sandbox = Sandbox.attach(args.sandbox)
+        config.update(
+            client_id=sandbox.client_id,
+            client_secret=sandbox.client_secret,
+            api_url=sandbox.api_url,
+            app_url=sandbox.app_url,
+            ca_file=sandbox.ca_file,
+        )
+    config_from_flags = {
+        "client_id": args.client_id or os.environ.get("CALBRIDGE_CLIENT_ID"),
+        "data_center": args.data_center,
+        "api_url": args.api_url,
+        "app_url": args.app_url,
+        "ca_file": os.path.abspath(args.ca_file) if args.ca_file else None,
+    }
+    config.update({k: v for k, v in config_from_flags.items() if v})
+    if not config.get("client_id"):
+        raise CliError("connect needs --client-id (or CALBRIDGE_CLIENT_ID) and CALBRIDGE_CLIENT_SECRET, or --sandbox READY_FILE")
+    if not config.get("client_secret") and not os.environ.get("CALBRIDGE_CLIENT_SECRET"):
+        raise CliError("set CALBRIDGE_CLIENT_SECRET to the application's client secret")
+
+    client = _client_from_config(config)
+    redirect_uri = args.redirect_uri or os.environ.get("CALBRIDGE_REDIRECT_URI")
+    try:
+        receiver = RedirectReceiver.for_redirect_uri(redirect_uri) if redirect_uri else RedirectReceiver(port=args.port)
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    except OSError as e:
+        raise CliError(f"cannot listen for the redirect: {e}") from None
+    try:
+        auth = client.authorization_url(receiver.redirect_uri, args.scope, pkce=args.pkce, provider_name=args.provider)
+        receiver.start(auth.state)
+        _say(f"Waiting for the redirect on {receiver.redirect_uri} (up to {args.timeout:g} s).")
+        _say("Open this link to connect a calendar account:\n")
+        _say(f"  {auth.url}\n")
+        if not args.no_browser:
+            webbrowser.open(auth.url)
+        callback = receiver.wait(args.timeout)
+    finally:
+        receiver.close()
+    if callback is None:
+        raise CliError(f"no redirect came back within {args.timeout:g} s")
+
+    store = _store(home)
+    credentials = client.complete_authorization(callback, auth)
+    store.replace(credentials.account_key, credentials)
+    config["last_account"] = credentials.account_key
+    _write_private(home / "config.json", json.dumps(config, indent=2) + "\n")
+    _say("Connected: " + _describe(credentials))
+    _say(f"Saved to {store.path_for(credentials.account_key)}")
+    return 0
+
+
+# --- commands on saved connections ---------------------------------------------------------------
+
+
+def _cmd_accounts(args: argparse.Namespace) -> int:
+    home = _home(args)
+    store = _store(home)
+    for account in store.accounts():
+        found = store.load(account)
+        if found is not None:
+            _say(f"{account}: {_describe(found[0])}")
+    return 0
+
+
+def _cmd_calendars(args: argparse.Namespace) -> int:
+    client, _, account = _saved(args)
+    for calendar in client.session(account).calendars():
+        flags = " (primary)" if calendar.primary else ""
+        flags += " (read-only)" if calendar.readonly else ""
+        _say(f"{calendar.calendar_id}  {calendar.calendar_name}{flags}  [{calendar.provider_name}: {calendar.profile_name}]")
+    return 0
+
+
+def _cmd_events(args: argparse.Namespace) -> int:
+    client, _, account = _saved(args)
+    start = args.from_ or date.today()
+    end = args.to or start + timedelta(days=7)
+    events = client.session(account).events(from_=start, to=end, tzid=args.tzid, calendar_ids=args.calendar or None)
+    shown = 0
+    for event in events:
+        if args.limit and shown >= args.limit:
+            break
+        _say(f"{event.start.time:>25}  {event.end.time:>25}  {event.summary}")
+        shown += 1
+    _say(f"({shown} events, {events.total_pages or events.current_page} pages)")
+    return 0
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    client, store, account = _saved(args)
+    found = store.load(account)
+    assert found is not None
+    credentials, version = found
+    fresh = client.refresh(credentials)
+    if store.save(account, fresh, version) is None:
+        raise CliError("the saved credentials changed while refreshing; run refresh again")
+    _say("Refreshed: " + _describe(fresh))
+    return 0
+
+
+def _cmd_revoke(args: argparse.Namespace) -> int:
+    client, store, account = _saved(args)
+    found = store.load(account)
+    assert found is not None
+    client.revoke(found[0])
+    store.remove(account)
+    _say(f"Revoked the grant of {account} and removed its saved credentials.")
+    return 0
+
+
+def _saved(args: argparse.Namespace) -> tuple[Client, FileStore, str]:
+    """The client (with the file store), the store and the account of a saved connection."""
+    home = _home(args)
+    config = _load_config(home)
+    store = _store(home)
+    account = _account(args, home, config)
+    if store.load(account) is None:
+        raise CliError(f"no saved credentials for {account!r} (see `calbridge accounts`)")
+    return _client_from_config(config, store), store, account
+
+
+# --- sandbox and demo -------------------------------------------------------------------------------
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    exe = find_executable()
+    extra = [a for a in args.sandbox_args if a != "--"]
+    os.execv(exe, [exe, *extra])
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(verbose=args.verbose)
+
+
+# --- the parser --------------------------------------------------------------------------------------
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="calbridge",
+        description="Connect calendar accounts through a calendar intermediary (Cronofy and compatibles).",
+    )
+    parser.add_argument("--version", action="version", version=f"calbridge {__version__}")
+    parser.add_argument("--home", help="where connections are kept (default: $CALBRIDGE_HOME or ~/.config/calbridge)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log calbridge's steps (-vv: every request)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="the whole flow against a freshly started sandbox, headless")
+    demo.set_defaults(run=_cmd_demo)
+
+    connect = sub.add_parser("connect", help="connect an account: browser, loopback redirect, saved credentials")
+    connect.add_argument("--client-id", help="the application's client id (or CALBRIDGE_CLIENT_ID); the secret comes from CALBRIDGE_CLIENT_SECRET")
+    connect.add_argument("--data-center", default=None, help="us (default), uk, de, au, ca or sg")
+    connect.add_argument("--api-url", help="API host instead of the data center's")
+    connect.add_argument("--app-url", help="app host instead of the data center's")
+    connect.add_argument("--ca-file", help="trust this CA (PEM) instead of the system's")
+    connect.add_argument("--sandbox", metavar="READY_FILE", help="connect to a running sandbox (its --ready-file)")
+    connect.add_argument("--scope", default=DEFAULT_SCOPE, help=f"space-separated scopes (default: {DEFAULT_SCOPE})")
+    connect.add_argument("--provider", help="pre-select a provider (google, office365, apple, exchange...)")
+    connect.add_argument("--port", type=int, default=0, help="port of the loopback redirect receiver (default: any free one)")
+    connect.add_argument("--redirect-uri", help="a registered loopback redirect URI to listen on (or CALBRIDGE_REDIRECT_URI)")
+    connect.add_argument("--pkce", action="store_true", help="add a PKCE S256 code challenge")
+    connect.add_argument("--no-browser", action="store_true", help="only print the link")
+    connect.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect (default 300)")
+    connect.set_defaults(run=_cmd_connect)
+
+    accounts = sub.add_parser("accounts", help="the accounts connected so far")
+    accounts.set_defaults(run=_cmd_accounts)
+
+    def saved(name: str, help: str, run: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help)
+        p.add_argument("--account", help="account id (default: the last connected)")
+        p.set_defaults(run=run)
+        return p
+
+    saved("calendars", "list the account's calendars", _cmd_calendars)
+    events = saved("events", "list the account's events, over all pages", _cmd_events)
+    events.add_argument("--from", dest="from_", type=_date, help="first day (default: today)")
+    events.add_argument("--to", type=_date, help="last day (default: a week after --from)")
+    events.add_argument("--tzid", default="Etc/UTC", help="time zone of the dates (default Etc/UTC)")
+    events.add_argument("--calendar", action="append", help="only this calendar id (repeatable)")
+    events.add_argument("--limit", type=int, default=0, help="show at most this many")
+    saved("refresh", "refresh the account's tokens now", _cmd_refresh)
+    saved("revoke", "revoke the account's grant and forget its credentials", _cmd_revoke)
+
+    sandbox = sub.add_parser("sandbox", help="run the local sandbox in the foreground (arguments after -- go to it)")
+    sandbox.add_argument("sandbox_args", nargs=argparse.REMAINDER, help="e.g. -- --port 8443 --ready-file r.json")
+    sandbox.set_defaults(run=_cmd_sandbox)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(format="  %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        logging.getLogger("calbridge").setLevel(logging.DEBUG if args.verbose == 1 else 5)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except CliError as e:
+        print(f"calbridge: {e}", file=sys.stderr)
+        return 2
+    except (Error, SandboxError) as e:
+        print(f"calbridge: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("calbridge: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,298 @@
+"""The application's side of Individual Connect: :class:`Client`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal, overload
+
+from . import _core
+from ._types import Seconds, seconds
+from .credentials import Credentials
+from .session import Session
+from .stores import MemoryStore, TokenStore, _for_core
+
+__all__ = ["Client", "AuthorizationRequest", "DataCenter"]
+
+DataCenter = Literal["us", "uk", "de", "au", "ca", "sg"]
+
+logger = logging.getLogger("calbridge")
+
+
+def _core_log_level(log: logging.Logger) -> int:
+    """The core's threshold (0 trace ... 5 off) from the logger's effective level."""
+    level = log.getEffectiveLevel()
+    for threshold, core in ((_core.TRACE, 0), (logging.DEBUG, 1), (logging.INFO, 2), (logging.WARNING, 3), (logging.ERROR, 4)):
+        if level <= threshold:
+            return core
+    return 5
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """What :meth:`Client.authorization_url` gives: send the user's browser to ``url``; keep
+    ``state`` and ``code_verifier`` server-side (e.g. in the user's session) for the redirect
+    back. ``repr()`` hides the verifier."""
+
+    url: str
+    state: str
+    redirect_uri: str
+    code_verifier: str | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        verifier = "" if self.code_verifier is None else ", code_verifier='****'"
+        return f"AuthorizationRequest(url={self.url!r}, state={self.state!r}{verifier})"
+
+
+class Client:
+    """One application (client id) talking to the intermediary. Thread-safe: make one and
+    share it.
+
+    >>> client = calbridge.Client("my-client-id", os.environ["CRONOFY_CLIENT_SECRET"], data_center="de")
+    >>> auth = client.authorization_url("https://app.example.com/callback", "read_events list_calendars")
+    >>> # ... the user comes back to /callback?code=...&state=...
+    >>> credentials = client.complete_authorization(request_url, auth)
+    >>> for calendar in client.session(credentials).calendars(): ...
+
+    Log lines go to ``logging.getLogger("calbridge")`` (secrets redacted), at the level that
+    logger has when the client is made (``calbridge.TRACE`` shows every request line).
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        data_center: DataCenter | str = "us",
+        api_url: str | None = None,
+        app_url: str | None = None,
+        redirect_uris: Iterable[str] | None = None,
+        ca_file: str | os.PathLike[str] | None = None,
+        ca_pem: str | None = None,
+        timeout: Seconds = 30.0,
+        connect_timeout: Seconds = 10.0,
+        leeway: Seconds = 60.0,
+        store: TokenStore | None = None,
+        user_agent: str | None = None,
+        max_retries: int = 3,
+        token_encoding: Literal["form", "json"] = "form",
+        client_authentication: Literal["request_body", "http_basic"] = "request_body",
+        require_secure_redirect_uri: bool = True,
+        on_refresh: Callable[[Credentials], None] | None = None,
+        on_reauthorization_required: Callable[[str], None] | None = None,
+    ) -> None:
+        config: dict[str, object] = {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "data_center": data_center,
+            "request_timeout_ms": round((seconds(timeout, "timeout") or 0.0) * 1000),
+            "connect_timeout_ms": round((seconds(connect_timeout, "connect_timeout") or 0.0) * 1000),
+            "leeway_seconds": round(seconds(leeway, "leeway") or 0.0),
+            "token_encoding": token_encoding,
+            "client_authentication": client_authentication,
+            "require_secure_redirect_uri": require_secure_redirect_uri,
+        }
+        if api_url is not None:
+            config["api_url"] = api_url
+        if app_url is not None:
+            config["app_url"] = app_url
+        if redirect_uris is not None:
+            if isinstance(redirect_uris, str):
+                redirect_uris = [redirect_uris]
+            config["redirect_uris"] = list(redirect_uris)
+        if ca_file is not None:
+            config["ca_file"] = os.fspath(ca_file)
+        if ca_pem is not None:
+            config["ca_pem"] = ca_pem
+        if user_agent is not None:
+            config["user_agent"] = user_agent
+
+        self._store: TokenStore = store if store is not None else MemoryStore()
+        self._on_refresh = on_refresh
+        self._sessions_with_hooks: weakref.WeakSet[Session] = weakref.WeakSet()
+        # The core holds the hook; it must not hold the client (a cycle through C++ that the
+        # garbage collector cannot see), so the hook reaches the client through a weak ref.
+        me = weakref.ref(self)
+
+        def dispatch_refresh(native: _core.Credentials) -> None:
+            client = me()
+            if client is not None:
+                client._refreshed(Credentials._wrap(native))
+
+        self._native = _core.Client(
+            json.dumps(config),
+            store=_for_core(self._store),
+            log_level=_core_log_level(logger),
+            logger=logger,
+            on_refresh=dispatch_refresh,
+            on_reauthorization_required=on_reauthorization_required,
+            max_retries=max_retries,
+            initial_backoff=0.2,
+            max_backoff=5.0,
+        )
+
+    # --- what it is -------------------------------------------------------------------------
+
+    @property
+    def client_id(self) -> str:
+        return self._native.client_id
+
+    @property
+    def data_center(self) -> str:
+        return self._native.data_center
+
+    @property
+    def api_url(self) -> str:
+        return self._native.api_url
+
+    @property
+    def app_url(self) -> str:
+        return self._native.app_url
+
+    @property
+    def redirect_uris(self) -> tuple[str, ...]:
+        return tuple(self._native.redirect_uris)
+
+    @property
+    def store(self) -> TokenStore:
+        return self._store
+
+    def __repr__(self) -> str:
+        return f"Client(client_id={self.client_id!r}, api_url={self.api_url!r}, app_url={self.app_url!r})"
+
+    # --- the browser leg --------------------------------------------------------------------
+
+    def authorization_url(
+        self,
+        redirect_uri: str,
+        scope: Iterable[str] | str,
+        *,
+        state: str | None = None,
+        pkce: bool = False,
+        avoid_linking: bool | None = None,
+        link_token: str | None = None,
+        provider_name: str | None = None,
+        delegated_scope: str | None = None,
+    ) -> AuthorizationRequest:
+        """The link to send the user to. ``scope`` is a list or a space-separated string;
+        ``state`` defaults to 128 random bits; ``pkce`` adds an S256 code challenge."""
+        scopes = scope.split() if isinstance(scope, str) else list(scope)
+        native = self._native.authorization_request(
+            redirect_uri,
+            scope=scopes,
+            state=state,
+            pkce=pkce,
+            avoid_linking=avoid_linking,
+            link_token=link_token,
+            provider_name=provider_name,
+            delegated_scope=delegated_scope,
+        )
+        return AuthorizationRequest(
+            url=native.url, state=native.state, redirect_uri=native.redirect_uri, code_verifier=native.code_verifier
+        )
+
+    @overload
+    def complete_authorization(
+        self, callback_url: str, request: AuthorizationRequest, *, timeout: Seconds | None = None
+    ) -> Credentials: ...
+
+    @overload
+    def complete_authorization(
+        self,
+        callback_url: str,
+        *,
+        expected_state: str,
+        redirect_uri: str,
+        code_verifier: str | None = None,
+        timeout: Seconds | None = None,
+    ) -> Credentials: ...
+
+    def complete_authorization(
+        self,
+        callback_url: str,
+        request: AuthorizationRequest | None = None,
+        *,
+        expected_state: str | None = None,
+        redirect_uri: str | None = None,
+        code_verifier: str | None = None,
+        timeout: Seconds | None = None,
+    ) -> Credentials:
+        """The redirect back: checks it (state, errors), exchanges the code and saves the
+        credentials in the store. ``callback_url`` is the full URL the browser came back to, or
+        its query string. Pass the :class:`AuthorizationRequest`, or its parts."""
+        if request is not None:
+            expected_state = request.state if expected_state is None else expected_state
+            redirect_uri = request.redirect_uri if redirect_uri is None else redirect_uri
+            code_verifier = request.code_verifier if code_verifier is None else code_verifier
+        if expected_state is None or redirect_uri is None:
+            raise TypeError("complete_authorization() needs the AuthorizationRequest, or expected_state and redirect_uri")
+        native = self._native.complete_authorization(
+            callback_url,
+            expected_state=expected_state,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+            timeout=seconds(timeout, "timeout"),
+        )
+        return Credentials._wrap(native)
+
+    # --- the token endpoint -------------------------------------------------------------------
+
+    def exchange_code(
+        self, code: str, redirect_uri: str, code_verifier: str | None = None, *, timeout: Seconds | None = None
+    ) -> Credentials:
+        """Exchanges an authorization code (nothing is read from or written to the store)."""
+        return Credentials._wrap(
+            self._native.exchange_code(
+                code, redirect_uri=redirect_uri, code_verifier=code_verifier, timeout=seconds(timeout, "timeout")
+            )
+        )
+
+    def refresh(self, credentials: Credentials, *, timeout: Seconds | None = None) -> Credentials:
+        """Refreshes now (nothing is read from or written to the store: sessions do that)."""
+        return Credentials._wrap(self._native.refresh(credentials._native, timeout=seconds(timeout, "timeout")))
+
+    def revoke(self, credentials_or_sub: Credentials | str, *, timeout: Seconds | None = None) -> None:
+        """Revokes a grant (with its refresh token), or every grant of the account with this
+        ``sub``. The store is left as it is."""
+        if isinstance(credentials_or_sub, Credentials):
+            self._native.revoke(credentials_or_sub._native, timeout=seconds(timeout, "timeout"))
+        elif isinstance(credentials_or_sub, str):
+            self._native.revoke_sub(credentials_or_sub, timeout=seconds(timeout, "timeout"))
+        else:
+            raise TypeError(f"revoke() takes Credentials or a sub (str), not {type(credentials_or_sub).__name__}")
+
+    # --- sessions -----------------------------------------------------------------------------
+
+    def session(
+        self,
+        credentials_or_account_id: Credentials | str,
+        on_refresh: Callable[[Credentials], None] | None = None,
+    ) -> Session:
+        """A session for a user: by account id (credentials come from the store), or with
+        credentials (stored on first use unless the store has that account already: the
+        store's may be a newer rotation). ``on_refresh`` runs after each refresh of this
+        account, once the new credentials are stored. No I/O here."""
+        if isinstance(credentials_or_account_id, Credentials):
+            native = self._native.session_for(credentials_or_account_id._native)
+        elif isinstance(credentials_or_account_id, str):
+            native = self._native.session(credentials_or_account_id)
+        else:
+            raise TypeError(
+                f"session() takes Credentials or an account id (str), not {type(credentials_or_account_id).__name__}"
+            )
+        session = Session(native, self, on_refresh)
+        if on_refresh is not None:
+            self._sessions_with_hooks.add(session)
+        return session
+
+    def _refreshed(self, credentials: Credentials) -> None:
+        if self._on_refresh is not None:
+            self._on_refresh(credentials)
+        for session in list(self._sessions_with_hooks):
+            hook = session._on_refresh
+            if hook is not None and session.account_key == credentials.account_key:
+                hook(credentials)

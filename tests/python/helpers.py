@@ -1,0 +1,103 @@
+"""Helpers shared by the Python tests (checked with mypy --strict)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+
+from calbridge.sandbox import Sandbox
+from calbridge import Credentials
+
+
+class DictStore:
+    """A token store in plain Python (a dict and a lock), recording every call."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[Credentials, int]] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.saved: list[Credentials] = []
+        #: Called before each write; raise from it to make the write fail.
+        self.before_write: Callable[[str, Credentials], None] | None = None
+
+    def _write_hook(self, method: str, credentials: Credentials) -> None:
+        if self.before_write is not None:
+            self.before_write(method, credentials)
+
+    def load(self, account: str) -> tuple[Credentials, int] | None:
+        with self._lock:
+            self.calls.append(("load", account))
+            return self._entries.get(account)
+
+    def insert(self, account: str, credentials: Credentials) -> int | None:
+        self._write_hook("insert", credentials)
+        with self._lock:
+            self.calls.append(("insert", account))
+            if account in self._entries:
+                return None
+            self._entries[account] = (credentials, 1)
+            self.saved.append(credentials)
+            return 1
+
+    def save(self, account: str, credentials: Credentials, expected_version: int) -> int | None:
+        self._write_hook("save", credentials)
+        with self._lock:
+            self.calls.append(("save", account))
+            current = self._entries.get(account)
+            if current is None or current[1] != expected_version:
+                return None
+            self._entries[account] = (credentials, expected_version + 1)
+            self.saved.append(credentials)
+            return expected_version + 1
+
+    def replace(self, account: str, credentials: Credentials) -> int:
+        self._write_hook("replace", credentials)
+        with self._lock:
+            self.calls.append(("replace", account))
+            current = self._entries.get(account)
+            version = current[1] + 1 if current else 1
+            self._entries[account] = (credentials, version)
+            self.saved.append(credentials)
+            return version
+
+    def remove(self, account: str) -> bool:
+        with self._lock:
+            self.calls.append(("remove", account))
+            return self._entries.pop(account, None) is not None
+
+    def current(self, account: str) -> Credentials | None:
+        with self._lock:
+            entry = self._entries.get(account)
+            return entry[0] if entry else None
+
+
+def secrets_of(credentials: Iterable[Credentials]) -> set[str]:
+    """Every token of these credentials (the strings that must never be printed)."""
+    found: set[str] = set()
+    for c in credentials:
+        found.update(s for s in (c.access_token, c.refresh_token) if s)
+    return found
+
+
+def assert_no_secret(text: str, secrets: Iterable[str]) -> None:
+    for secret in secrets:
+        assert secret not in text, f"a secret ending in ...{secret[-4:]} was printed"
+
+
+def token_requests(sandbox: Sandbox, grant: str) -> int:
+    """How many token requests of this grant type the sandbox has served."""
+    counts = sandbox.counters().get("token_requests")
+    value = counts.get(grant) if isinstance(counts, dict) else None
+    assert isinstance(value, int)
+    return value
+
+
+def wait_until_idle(sandbox: Sandbox, timeout: float = 15.0) -> None:
+    """Waits until the sandbox serves nothing but this check: a reply an earlier test delayed
+    is still counted in flight after its client gave up."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while sandbox.counters()["in_flight"] != 1:
+        assert time.monotonic() < deadline, "the sandbox stayed busy"
+        time.sleep(0.02)

@@ -1,0 +1,144 @@
+"""The calbridge command: demo, connect through the loopback receiver, and the saved-account
+commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from calbridge.sandbox import Sandbox
+
+
+def _cli(*args: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "calbridge", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={k: v for k, v in os.environ.items() if not k.startswith("CALBRIDGE_")},
+    )
+
+
+def test_demo_runs_the_whole_flow_headless(tmp_path: Path) -> None:
+    result = _cli("demo", home=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for step in (
+        "Started calbridge-sandbox",
+        "Built the authorization link",
+        "The user approves",
+        "exchanged the one-time code",
+        "mode 0600",
+        "calendar cal_sandbox_primary",
+        "pages",
+        "Proactive refresh",
+        "refresh requests sent: 1",
+        "A 401",
+        "Revoked the grant",
+        "Stopped the sandbox",
+    ):
+        assert step in out, f"{step!r} missing from:\n{out}"
+
+
+def test_connect_waits_for_the_redirect_then_the_saved_account_works(
+    calbridge_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    ready = tmp_path / "ready.json"
+    ready.write_text(
+        '{"api_url": "%s", "app_url": "%s", "ca_file": "%s", "admin_token": "%s", "client_id": "%s", "client_secret": "%s"}'
+        % (
+            calbridge_sandbox.api_url,
+            calbridge_sandbox.app_url,
+            calbridge_sandbox.ca_file,
+            calbridge_sandbox.admin_token,
+            calbridge_sandbox.client_id,
+            calbridge_sandbox.client_secret,
+        )
+    )
+    home = tmp_path / "home"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "calbridge", "--home", str(home), "connect", "--sandbox", str(ready), "--no-browser", "--timeout", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(90, child.kill)
+    watchdog.start()
+    try:
+        assert child.stdout is not None
+        url = ""
+        while not url:
+            line = child.stdout.readline()
+            assert line, child.stderr.read() if child.stderr else ""
+            if line.strip().startswith(calbridge_sandbox.app_url + "/oauth/authorize?"):
+                url = line.strip()
+        # A request with another state is ignored; the right one completes the connect.
+        callback = calbridge_sandbox.consent(url)
+        forged = callback.split("?")[0] + "?code=x&state=wrong"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=10)
+        refused.value.close()
+        with urllib.request.urlopen(callback, timeout=30) as response:
+            assert b"Connected" in response.read()
+        out, err = child.communicate(timeout=60)
+    finally:
+        watchdog.cancel()
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, out + err
+    assert "Connected: account acc_sandbox_ada" in out
+    assert (home / "config.json").stat().st_mode & 0o777 == 0o600
+
+    accounts = _cli("accounts", home=home)
+    assert accounts.returncode == 0 and accounts.stdout.startswith("acc_sandbox_ada: ")
+    calendars = _cli("calendars", home=home)
+    assert calendars.returncode == 0, calendars.stderr
+    assert "cal_sandbox_primary  Ada Lovelace (primary)" in calendars.stdout
+    events = _cli("events", "--limit", "3", home=home)
+    assert events.returncode == 0, events.stderr
+    assert len(events.stdout.splitlines()) == 4
+    refreshed = _cli("refresh", home=home)
+    assert refreshed.returncode == 0 and refreshed.stdout.startswith("Refreshed: "), refreshed.stderr
+    revoked = _cli("revoke", home=home)
+    assert revoked.returncode == 0, revoked.stderr
+    assert [g["revoked"] for g in calbridge_sandbox.grants()] == [True]
+    gone = _cli("calendars", home=home)
+    assert gone.returncode == 2 and "no saved credentials" in gone.stderr
+
+
+def test_commands_without_a_connection_explain_what_to_do(tmp_path: Path) -> None:
+    result = _cli("calendars", home=tmp_path)
+    assert result.returncode == 2
+    assert "calbridge connect" in result.stderr
+
+
+def test_a_registered_loopback_redirect_uri_is_used_verbatim() -> None:
+    import socket
+
+    from calbridge._receiver import RedirectReceiver
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    receiver = RedirectReceiver.for_redirect_uri(f"http://localhost:{port}/oauth/done")
+    try:
+        assert receiver.redirect_uri == f"http://localhost:{port}/oauth/done"
+        receiver.start("state-123")
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/oauth/done?code=c&state=other", timeout=10)
+        assert caught.value.code == 400
+        caught.value.close()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/oauth/done?code=c&state=state-123", timeout=10):
+            pass
+        assert receiver.wait(5) == f"http://localhost:{port}/oauth/done?code=c&state=state-123"
+    finally:
+        receiver.close()
+    with pytest.raises(ValueError):
+        RedirectReceiver.for_redirect_uri("https://app.example.com/callback")

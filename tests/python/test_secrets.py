@@ -1,0 +1,73 @@
+"""No token, client secret, code or PKCE verifier in repr(), str() or the logs."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from helpers import assert_no_secret, secrets_of
+
+import calbridge
+from calbridge.sandbox import Sandbox
+
+
+def test_credentials_print_only_redacted_tokens() -> None:
+    credentials = calbridge.Credentials(
+        access_token="access-token-0123456789-abcdefghij",
+        refresh_token="short-refresh",
+        scope=["read_events"],
+        expires_at=1_900_000_000,
+        account_id="acc_1",
+    )
+    for text in (repr(credentials), str(credentials), f"{credentials}", repr([credentials])):
+        assert_no_secret(text, secrets_of([credentials]))
+    assert "…ghij" in repr(credentials)  # the last 4 characters of a long token
+    assert "'****'" in repr(credentials)  # a short one is masked whole
+    assert "acc_1" in repr(credentials)
+    assert "2030-03-17T17:46:40+00:00" in repr(credentials)
+
+
+def test_clients_requests_and_errors_print_no_secret(calbridge_sandbox: Sandbox) -> None:
+    client = calbridge_sandbox.client()
+    auth = client.authorization_url(calbridge_sandbox.redirect_uri, "read_events", pkce=True)
+    assert auth.code_verifier is not None
+    for text in (repr(client), str(client), repr(auth), str(auth)):
+        assert calbridge_sandbox.client_secret not in text
+        assert auth.code_verifier not in text
+
+    callback = calbridge_sandbox.consent(auth.url)
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    client.complete_authorization(callback, auth)
+    with pytest.raises(calbridge.InvalidGrantError) as caught:
+        client.complete_authorization(callback, auth)  # the code again
+    for text in (repr(caught.value), str(caught.value), caught.value.description or ""):
+        assert code not in text
+        assert auth.code_verifier not in text
+        assert calbridge_sandbox.client_secret not in text
+
+
+def test_the_trace_log_of_a_whole_flow_has_no_secret(
+    calbridge_sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(calbridge.TRACE, logger="calbridge")
+    client = calbridge_sandbox.client()  # logs at the level the logger has now: TRACE
+    auth = client.authorization_url(calbridge_sandbox.redirect_uri, "read_account list_calendars read_events", pkce=True)
+    callback = calbridge_sandbox.consent(auth.url)
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    credentials = client.complete_authorization(callback, auth)
+    session = client.session(credentials)
+    session.calendars()
+    calbridge_sandbox.expire_access_tokens(account_id=credentials.account_key)
+    session.calendars()  # 401, refresh, retry
+    list(session.events())
+    link = session.link_token()
+    latest = session.credentials()
+    client.revoke(latest)
+
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert len(caplog.records) >= 10, text
+    assert {r.name for r in caplog.records} == {"calbridge"}
+    assert_no_secret(
+        text,
+        secrets_of([credentials, latest]) | {code, calbridge_sandbox.client_secret, auth.code_verifier or "", link},
+    )
