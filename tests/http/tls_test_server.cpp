@@ -67,8 +67,13 @@ TlsTestServer::~TlsTestServer() {
     if (pid_ > 0) {
         ::close(stdin_fd_);
         ::kill(pid_, SIGTERM);
+        // A test run must never hang on its helper: give it 5 s to clean up, then kill it.
         int status = 0;
-        ::waitpid(pid_, &status, 0);
+        for (int i = 0; i < 100 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) ::usleep(50'000);
+        if (::waitpid(pid_, &status, WNOHANG) == 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status, 0);
+        }
     }
 }
 

@@ -420,8 +420,15 @@ def main():
             threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
         stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+        # The handler must not call stop.set(): it runs on the main thread, which may hold the
+        # Event's lock inside stop.wait() at that moment, and would deadlock on it. Raising
+        # unwinds the wait (releasing the lock) and still runs the clean-up below.
+        def on_signal(*_: object) -> None:
+            raise SystemExit(0)
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
 
         def watch_stdin():
             try:
