@@ -64,6 +64,34 @@ TEST_CASE("8 threads share at most 8 connections, each response its own") {
     CHECK(stats.tls_handshakes == stats.connections_opened);
 }
 
+TEST_CASE("8 threads' first handshakes on a fresh transport verify against the shared trust anchors") {
+    // Each round is a new transport (a new TLS context, trust anchors never used), so the 8 first
+    // handshakes verify the chain against the same CA certificate at once. Under ThreadSanitizer
+    // this is where lazily filled certificate caches would race; elsewhere it checks that every
+    // handshake succeeds.
+    auto& server = TlsTestServer::get();
+    for (int round = 0; round < 6; ++round) {
+        auto transport = make_http_transport(test_options());
+        std::atomic<int> failed{0};
+        std::atomic<int> ready{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t) {
+            threads.emplace_back([&] {
+                ready.fetch_add(1);
+                while (ready.load() < 8) std::this_thread::yield();
+                try {
+                    if (get(*transport, server.url("good", "/echo")).status != 200) failed.fetch_add(1);
+                } catch (...) {
+                    failed.fetch_add(1);
+                }
+            });
+        }
+        for (auto& th : threads) th.join();
+        CHECK(failed.load() == 0);
+        CHECK(transport->stats().tls_handshakes == transport->stats().connections_opened);
+    }
+}
+
 TEST_CASE("with a limit of 2 connections, 8 threads wait for one instead of opening more") {
     auto& server = TlsTestServer::get();
     auto options = test_options();

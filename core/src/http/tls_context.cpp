@@ -51,6 +51,23 @@ void add_pem_certificates(SSL_CTX* ctx, const std::string& pem) {
     if (added == 0) throw ConfigurationError("tls.ca_pem contains no PEM certificate");
 }
 
+// OpenSSL 3.0 computes a certificate's cached extensions (key identifiers, CA flag) the first
+// time a chain is verified against it, behind an unlocked "already done?" check. Trust anchors in
+// the store are shared by every connection, so two threads verifying their first handshakes at
+// once would race on that cache (ThreadSanitizer sees it). Computing it here, before the context
+// is shared, makes every later use a read. Certificates the system store's hashed directory
+// loads on demand later are still computed lazily; OpenSSL 3.2+ does that under its lock.
+void precompute_certificate_caches(SSL_CTX* ctx) {
+    X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+    STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+    for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+        if (X509* cert = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i))) {
+            (void)X509_check_purpose(cert, -1, 0);  // fills the cache; the answer is not needed
+        }
+    }
+    ERR_clear_error();
+}
+
 }  // namespace
 
 ssl_ctx_st* make_client_tls_context(const TlsTrust& trust) {
@@ -81,6 +98,7 @@ ssl_ctx_st* make_client_tls_context(const TlsTrust& trust) {
         // A CA given in config is trusted as given, even when it is an intermediate (as curl).
         X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx.get()), X509_V_FLAG_PARTIAL_CHAIN);
     }
+    precompute_certificate_caches(ctx.get());
     return ctx.release();
 }
 
