@@ -62,6 +62,8 @@ public:
 
     const Config& config() const noexcept;
     const std::shared_ptr<TokenStore>& store() const noexcept;
+    // The transport's counters so far (all zero for a transport that keeps none).
+    TransportStats transport_stats() const;
 
     // The link to send the user's browser to (build_authorization_request on this config).
     AuthorizationRequest authorization_request(std::string_view redirect_uri,

@@ -80,11 +80,32 @@ public:
     // Waits until `until` or cancellation, whichever comes first. True if cancelled.
     bool wait_until(SteadyTime until);
 
+    // A poll hook, for a caller that can notice an interruption only by checking for one
+    // (Python checks for Ctrl-C this way: bindings/src/blocking.cpp). While a call with this
+    // token waits (for the network, a free connection, a name lookup, a token renewal in
+    // flight, a Retry-After or backoff), the waiting thread runs `hook(*this)` at least every
+    // `every`, with no calbridge lock held. The first run is `every` after the call's first
+    // wait began, so a call done sooner never runs it. The hook may cancel the token (the call
+    // then ends with CancelledError) and must not throw. Set it before the token is handed to a
+    // call; every thread that waits with the token may run it.
+    void poll_while_waiting(std::chrono::milliseconds every, std::function<void(CancellationToken&)> hook);
+
+    // For code that waits (the waits above; a Transport that waits may do the same): wait in
+    // slices that end at poll_due(until), and after a slice that ended before `until`, call
+    // poll() with no lock held. poll_due is `until` itself when there is no hook, and poll()
+    // runs the hook only when its time has come.
+    SteadyTime poll_due(SteadyTime until) noexcept;
+    void poll();
+
 private:
     std::atomic<bool> cancelled_{false};
     std::mutex mutex_;
     std::condition_variable cv_;
     std::list<std::function<void()>> callbacks_;
+    std::chrono::steady_clock::duration poll_every_{};
+    std::function<void(CancellationToken&)> poll_hook_;
+    // The hook's next run as steady-clock ticks since the epoch; 0 until the first wait.
+    std::atomic<std::chrono::steady_clock::rep> next_poll_{0};
 };
 
 // What every transport call gets: the logical call's deadline and its cancellation token.
@@ -118,6 +139,17 @@ public:
     virtual TransportStats stats() const { return {}; }
 };
 
+// Connect somewhere else for one host and port, as curl's --connect-to: a request to
+// `host`:`port` keeps its URL, Host header, SNI and certificate name check, and only its TCP
+// connection goes to `to_host`:`to_port` (a name or an IP address), never through a proxy. For
+// staging addresses and for tests that serve a production host name from a loopback port.
+struct ConnectTo {
+    std::string host;  // as in request URLs, compared case-insensitively; IPv6 without brackets
+    std::uint16_t port = 443;
+    std::string to_host;
+    std::uint16_t to_port = 443;
+};
+
 // The HTTPS transport: Boost.Beast over OpenSSL, with keep-alive connections pooled per origin.
 struct HttpTransportOptions {
     // Connections per origin (scheme, host, port), idle and busy together. A request that finds
@@ -138,10 +170,14 @@ struct HttpTransportOptions {
     bool use_proxy_env = true;
     std::string proxy;
     std::string no_proxy;  // comma-separated host names, domain suffixes, IP addresses or "*"
+    // The first entry matching a request's host and port wins. http:// requests (loopback
+    // only) may be sent only to a loopback to_host.
+    std::vector<ConnectTo> connect_to;
 };
 
 // Throws ConfigurationError for options it cannot honour (an unreadable CA file, a PEM
-// without certificates, a malformed proxy URL, a zero limit).
+// without certificates, a malformed proxy URL, a zero limit, a connect_to entry without hosts
+// or with port 0).
 std::shared_ptr<Transport> make_http_transport(const HttpTransportOptions& options);
 
 // The transport a Client uses unless given another: the Beast transport with the config's

@@ -3,9 +3,16 @@
 #include <calbridge/authorize.hpp>
 #include <calbridge/errors.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <string_view>
+#include <vector>
 
 namespace calbridge::detail {
 
@@ -49,6 +56,130 @@ const json::object& object_member(const json::object& reply, std::string_view ke
     return v->get_object();
 }
 
+// Finds the text of each item of the top-level array member `key` of a reply that
+// json::parse has already accepted, so an item's raw_json is its own text from the body rather
+// than a re-serialization. Returns nothing (the caller serializes) unless the key occurs once
+// at the top level, no top-level key has an escape, and the key holds exactly `count` items.
+class ItemTexts {
+public:
+    static std::vector<std::string_view> find(std::string_view body, std::string_view key, std::size_t count) {
+        ItemTexts scan(body);
+        std::vector<std::string_view> items;
+        std::size_t matches = 0;
+        scan.space();
+        if (!scan.take('{')) return {};
+        for (;;) {
+            scan.space();
+            if (scan.take('}') || scan.at_end()) break;
+            const std::string_view name = scan.string();
+            if (name.find('\\') != std::string_view::npos) return {};  // might spell the key too
+            scan.space();
+            if (!scan.take(':')) return {};
+            scan.space();
+            if (name == key) {
+                if (++matches > 1 || !scan.take('[')) return {};
+                for (;;) {
+                    scan.space();
+                    if (scan.take(']') || scan.at_end()) break;
+                    items.push_back(scan.value());
+                    scan.space();
+                    scan.take(',');
+                }
+            } else {
+                scan.value();
+            }
+            scan.space();
+            scan.take(',');
+        }
+        if (matches != 1 || items.size() != count) return {};
+        return items;
+    }
+
+private:
+    explicit ItemTexts(std::string_view text) : text_(text) {}
+
+    bool at_end() const noexcept { return pos_ >= text_.size(); }
+    bool take(char c) noexcept {
+        if (at_end() || text_[pos_] != c) return false;
+        ++pos_;
+        return true;
+    }
+    void space() noexcept {
+        while (!at_end() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) ++pos_;
+    }
+    // At a '"': the raw text between the quotes (escapes left as they are). Most of a reply is
+    // inside strings, so their ends are found with memchr.
+    std::string_view string() noexcept {
+        const char* const data = text_.data();
+        const std::size_t start = pos_ + 1;
+        std::size_t at = start;
+        for (;;) {
+            const void* quote = at < text_.size() ? std::memchr(data + at, '"', text_.size() - at) : nullptr;
+            if (quote == nullptr) {
+                pos_ = text_.size();
+                return text_.substr(start < text_.size() ? start : text_.size());
+            }
+            const std::size_t q = static_cast<std::size_t>(static_cast<const char*>(quote) - data);
+            std::size_t backslashes = 0;
+            while (q - backslashes > start && data[q - backslashes - 1] == '\\') ++backslashes;
+            if (backslashes % 2 == 0) {
+                pos_ = q + 1;
+                return text_.substr(start, q - start);
+            }
+            at = q + 1;  // an escaped quote
+        }
+    }
+    // Any value: its text.
+    std::string_view value() noexcept {
+        const std::size_t start = pos_;
+        if (at_end()) return {};
+        const char first = text_[pos_];
+        if (first == '"') {
+            string();
+        } else if (first == '{' || first == '[') {
+            std::size_t depth = 0;
+            while (!at_end()) {
+                const char c = text_[pos_];
+                if (c == '"') {
+                    string();
+                    continue;
+                }
+                ++pos_;
+                if (c == '{' || c == '[') {
+                    ++depth;
+                } else if ((c == '}' || c == ']') && --depth == 0) {
+                    break;
+                }
+            }
+        } else {
+            while (!at_end() && text_[pos_] != ',' && text_[pos_] != '}' && text_[pos_] != ']' && text_[pos_] != ' ' &&
+                   text_[pos_] != '\t' && text_[pos_] != '\n' && text_[pos_] != '\r') {
+                ++pos_;
+            }
+        }
+        return text_.substr(start, std::min(pos_, text_.size()) - start);
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+};
+
+// A stack buffer for the parse of a typical reply; larger ones continue on the heap.
+constexpr std::size_t kParseBufferBytes = 8192;
+
+// Like parse_reply_object, with the document's memory from `resource`.
+json::value parse_reply(std::string_view body, std::string_view what, json::storage_ptr resource) {
+    boost::system::error_code ec;
+    json::value root = json::parse(body, ec, std::move(resource));
+    if (ec) throw ProtocolError(std::string(what) + ": the reply is not JSON (" + ec.message() + ")");
+    if (!root.is_object()) throw ProtocolError(std::string(what) + ": the reply is not a JSON object");
+    return root;
+}
+
+std::string raw_text(const json::object& item, const std::vector<std::string_view>& texts, std::size_t i) {
+    return texts.empty() ? json::serialize(item) : std::string(texts[i]);
+}
+
 }  // namespace
 
 json::object parse_reply_object(std::string_view body, std::string_view what) {
@@ -73,6 +204,12 @@ const json::array& array_of_objects(const json::object& reply, std::string_view 
 }
 
 Calendar read_calendar(const json::object& item) {
+    Calendar c = read_calendar_fields(item);
+    c.raw_json = json::serialize(item);
+    return c;
+}
+
+Calendar read_calendar_fields(const json::object& item) {
     Calendar c;
     c.provider_name = text(item, "provider_name");
     c.profile_id = text(item, "profile_id");
@@ -83,7 +220,6 @@ Calendar read_calendar(const json::object& item) {
     c.deleted = flag(item, "calendar_deleted");
     c.primary = flag(item, "calendar_primary");
     c.permission_level = text(item, "permission_level");
-    c.raw_json = json::serialize(item);
     return c;
 }
 
@@ -119,6 +255,12 @@ FreeBusyPeriod read_free_busy_period(const json::object& item) {
 }
 
 Profile read_profile(const json::object& item) {
+    Profile p = read_profile_fields(item);
+    p.raw_json = json::serialize(item);
+    return p;
+}
+
+Profile read_profile_fields(const json::object& item) {
     Profile p;
     p.provider_name = text(item, "provider_name");
     p.profile_id = text(item, "profile_id");
@@ -127,15 +269,20 @@ Profile read_profile(const json::object& item) {
     if (const auto* v = item.if_contains("profile_relink_url"); v != nullptr && v->is_string()) {
         p.relink_url = std::string(v->get_string());
     }
-    p.raw_json = json::serialize(item);
     return p;
 }
 
 std::vector<Calendar> read_calendars(std::string_view body) {
-    const json::object reply = parse_reply_object(body, "list calendars");
+    alignas(std::max_align_t) unsigned char buffer[kParseBufferBytes];
+    json::monotonic_resource resource(buffer, sizeof buffer);
+    const json::value root = parse_reply(body, "list calendars", &resource);
+    const json::array& items = array_of_objects(root.get_object(), "calendars", "list calendars");
+    const std::vector<std::string_view> texts = ItemTexts::find(body, "calendars", items.size());
     std::vector<Calendar> out;
-    for (const auto& item : array_of_objects(reply, "calendars", "list calendars")) {
-        out.push_back(read_calendar(item.get_object()));
+    out.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        out.push_back(read_calendar_fields(items[i].get_object()));
+        out.back().raw_json = raw_text(items[i].get_object(), texts, i);
     }
     return out;
 }
@@ -173,10 +320,16 @@ UserInfo read_userinfo(std::string_view body) {
 }
 
 std::vector<Profile> read_profiles(std::string_view body) {
-    const json::object reply = parse_reply_object(body, "profiles");
+    alignas(std::max_align_t) unsigned char buffer[kParseBufferBytes];
+    json::monotonic_resource resource(buffer, sizeof buffer);
+    const json::value root = parse_reply(body, "profiles", &resource);
+    const json::array& items = array_of_objects(root.get_object(), "profiles", "profiles");
+    const std::vector<std::string_view> texts = ItemTexts::find(body, "profiles", items.size());
     std::vector<Profile> out;
-    for (const auto& item : array_of_objects(reply, "profiles", "profiles")) {
-        out.push_back(read_profile(item.get_object()));
+    out.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        out.push_back(read_profile_fields(items[i].get_object()));
+        out.back().raw_json = raw_text(items[i].get_object(), texts, i);
     }
     return out;
 }

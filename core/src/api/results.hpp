@@ -23,6 +23,9 @@ Calendar read_calendar(const boost::json::object& item);
 Event read_event(const boost::json::object& item);
 FreeBusyPeriod read_free_busy_period(const boost::json::object& item);
 Profile read_profile(const boost::json::object& item);
+// The same without raw_json, for a caller that takes it from the reply's text.
+Calendar read_calendar_fields(const boost::json::object& item);
+Profile read_profile_fields(const boost::json::object& item);
 
 std::vector<Calendar> read_calendars(std::string_view body);   // {"calendars": [...]}
 Account read_account(std::string_view body);                   // {"account": {...}}

@@ -19,6 +19,14 @@ public:
     SteadyTime deadline() const noexcept { return deadline_; }
     bool cancelled() const noexcept { return token_ && token_->is_cancelled(); }
 
+    // The token's poll hook (CancellationToken::poll_while_waiting): a wait ends its slice at
+    // poll_due(deadline) and, when that came before the deadline, calls poll() with no lock held
+    // (the hook may cancel, which runs the wake-up). Without a hook: the deadline, and nothing.
+    SteadyTime poll_due(SteadyTime deadline) const noexcept { return token_ ? token_->poll_due(deadline) : deadline; }
+    void poll() const {
+        if (token_) token_->poll();
+    }
+
     // While the returned guard lives, a cancellation also runs `wake` on the cancelling thread
     // (under a lock: keep it short and non-blocking, e.g. stop an io_context or notify a
     // condition variable). Check cancelled() after installing it: a cancellation that came

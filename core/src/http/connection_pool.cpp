@@ -74,9 +74,14 @@ ConnectionPool::Lease ConnectionPool::acquire(const std::string& origin, bool fr
             return Lease(this, origin, nullptr, generation_);
         }
         if (call.cancelled()) throw CancelledError("cancelled while waiting for a connection", request_sent(false));
-        if (slot_freed_.wait_until(lock, deadline) == std::cv_status::timeout &&
-            std::chrono::steady_clock::now() >= deadline) {
-            throw TimeoutError("timed out waiting for a free connection to " + origin, request_sent(false));
+        const SteadyTime slice = call.poll_due(deadline);
+        if (slot_freed_.wait_until(lock, slice) == std::cv_status::timeout) {
+            if (slice >= deadline) {
+                throw TimeoutError("timed out waiting for a free connection to " + origin, request_sent(false));
+            }
+            lock.unlock();  // the poll hook may cancel, and the wake-up takes this lock
+            call.poll();
+            lock.lock();
         }
     }
 }

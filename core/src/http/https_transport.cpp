@@ -7,6 +7,9 @@
 // connection back. There is no I/O thread and no hand-off. A cancellation from another thread
 // stops that io_context. An operation that did not complete leaves the connection in an
 // unknown state: it is closed, never pooled, so no later request can read a stale response.
+// A request and its response (the exchange) are synchronous Beast operations over the
+// non-blocking socket that wait for readiness with ppoll(2) (WaitingSocket): one wait per round
+// trip; a cancellation wakes it through the connection's eventfd.
 #include "http/call_interrupt.hpp"
 #include "http/connection_pool.hpp"
 #include "http/proxy.hpp"
@@ -31,16 +34,26 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <ctime>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
 namespace calbridge::http {
 
@@ -50,10 +63,105 @@ namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
 using boost::system::error_code;
 
-struct Connection {
-    Connection(asio::ssl::context& tls_context, bool use_tls) : stream(ioc, tls_context), tls(use_tls) {}
+struct Connection;
 
-    tcp::socket& socket() noexcept { return stream.next_layer(); }
+// Waits until the connection's socket is ready for `what`, at most until the deadline of the
+// exchange in progress (see Connection::IoScope). False, with `ec` set, when it timed out, was
+// cancelled or failed: the socket is then closed.
+bool wait_for_socket(Connection& c, tcp::socket::wait_type what, error_code& ec);
+
+// The layer under TLS. Requests and responses go over synchronous reads and writes of a
+// non-blocking socket, so a call costs no more system calls than the bytes need: a read or
+// write that would block waits for readiness with one ppoll(2) on the socket and the
+// connection's wake-up eventfd, which keeps the call's deadline, cancellation and poll hook.
+// Only a failed wait ends an operation early, and then the connection is finished: TLS output
+// lost with it does not matter. The TLS handshake and the proxy CONNECT still go through the
+// asynchronous operations.
+class WaitingSocket {
+public:
+    using executor_type = tcp::socket::executor_type;
+    using lowest_layer_type = tcp::socket::lowest_layer_type;
+
+    WaitingSocket(asio::io_context& ioc, Connection& owner) : socket_(ioc), owner_(owner) {}
+
+    tcp::socket& socket() noexcept { return socket_; }
+    executor_type get_executor() noexcept { return socket_.get_executor(); }
+    lowest_layer_type& lowest_layer() noexcept { return socket_.lowest_layer(); }
+    const lowest_layer_type& lowest_layer() const noexcept { return socket_.lowest_layer(); }
+
+    // Bytes that left through write_some: zero means no byte of the request reached the server.
+    std::uint64_t bytes_written() const noexcept { return bytes_written_; }
+    // The next read waits for data before trying: right after a request, the reply cannot be
+    // there yet, and a read would only return EAGAIN.
+    void expect_reply() noexcept { wait_before_read_ = true; }
+
+    template <class MutableBufferSequence>
+    std::size_t read_some(const MutableBufferSequence& buffers, error_code& ec) {
+        for (;;) {
+            if (!std::exchange(wait_before_read_, false)) {
+                const std::size_t n = socket_.read_some(buffers, ec);
+                if (ec != asio::error::would_block && ec != asio::error::try_again) return n;
+            }
+            if (!wait_for_socket(owner_, tcp::socket::wait_read, ec)) return 0;
+        }
+    }
+
+    template <class ConstBufferSequence>
+    std::size_t write_some(const ConstBufferSequence& buffers, error_code& ec) {
+        for (;;) {
+            const std::size_t n = socket_.write_some(buffers, ec);
+            if (ec != asio::error::would_block && ec != asio::error::try_again) {
+                bytes_written_ += n;
+                return n;
+            }
+            if (!wait_for_socket(owner_, tcp::socket::wait_write, ec)) return 0;
+        }
+    }
+
+    template <class MutableBufferSequence>
+    std::size_t read_some(const MutableBufferSequence& buffers) {
+        error_code ec;
+        const std::size_t n = read_some(buffers, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return n;
+    }
+
+    template <class ConstBufferSequence>
+    std::size_t write_some(const ConstBufferSequence& buffers) {
+        error_code ec;
+        const std::size_t n = write_some(buffers, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return n;
+    }
+
+    template <class MutableBufferSequence, class Token>
+    auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
+        return socket_.async_read_some(buffers, std::forward<Token>(token));
+    }
+
+    template <class ConstBufferSequence, class Token>
+    auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
+        return socket_.async_write_some(buffers, std::forward<Token>(token));
+    }
+
+private:
+    tcp::socket socket_;
+    Connection& owner_;
+    std::uint64_t bytes_written_ = 0;
+    bool wait_before_read_ = false;
+};
+
+struct Connection {
+    Connection(asio::ssl::context& tls_context, bool use_tls)
+        : stream(WaitingSocket(ioc, *this), tls_context), tls(use_tls) {}
+    ~Connection() {
+        if (wake_fd >= 0) ::close(wake_fd);
+    }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    WaitingSocket& waiting_socket() noexcept { return stream.next_layer(); }
+    tcp::socket& socket() noexcept { return waiting_socket().socket(); }
 
     // Calls `f` with the stream requests go over: TLS, or the bare socket (http:// to loopback).
     template <class F>
@@ -61,7 +169,7 @@ struct Connection {
         if (tls) {
             f(stream);
         } else {
-            f(socket());
+            f(waiting_socket());
         }
     }
 
@@ -70,10 +178,30 @@ struct Connection {
         socket().close(ignored);
     }
 
+    // The deadline and interruption that waits of WaitingSocket honour, for one exchange.
+    class IoScope {
+    public:
+        IoScope(Connection& c, CallInterrupt& call) : c_(c) {
+            c_.io_call = &call;
+            c_.io_timed_out = false;
+            c_.io_cancelled = false;
+        }
+        ~IoScope() { c_.io_call = nullptr; }
+        IoScope(const IoScope&) = delete;
+        IoScope& operator=(const IoScope&) = delete;
+
+    private:
+        Connection& c_;
+    };
+
     asio::io_context ioc{1};  // first: outlives the stream and any handler still queued
-    beast::ssl_stream<tcp::socket> stream;
+    beast::ssl_stream<WaitingSocket> stream;
     beast::flat_buffer buffer;
     bool tls;
+    CallInterrupt* io_call = nullptr;  // set by IoScope
+    int wake_fd = -1;                  // an eventfd a cancellation writes to (made at the first wait)
+    bool io_timed_out = false;         // a wait in this scope ran out of time
+    bool io_cancelled = false;         // a wait in this scope was cancelled
 };
 
 void destroy_connection(Connection* connection) noexcept { delete connection; }
@@ -115,6 +243,18 @@ struct Completion {
     }
 };
 
+// Runs `ioc` on this thread until `finished`, the deadline, or a stop (a cancellation's wake-up),
+// in slices that end when the call's poll hook is due (CancellationToken::poll_while_waiting) so
+// the hook runs between them. Without a hook this is one run_until(deadline).
+void run_until_polling(asio::io_context& ioc, SteadyTime deadline, CallInterrupt& call, const bool& finished) {
+    for (;;) {
+        const SteadyTime slice = call.poll_due(deadline);
+        ioc.run_until(slice);
+        if (finished || ioc.stopped() || slice >= deadline) return;
+        call.poll();
+    }
+}
+
 // Starts one asynchronous operation on `c` and runs the connection's io_context on this thread
 // until it completes, the deadline passes or the call is cancelled. In the last two cases the
 // socket is closed (the connection is finished) and the aborted operation is reaped.
@@ -125,7 +265,7 @@ OpResult run(Connection& c, SteadyTime deadline, CallInterrupt& call, Initiate&&
     initiate(Completion{&r});
     c.ioc.restart();
     // A cancellation before restart() was lost by it; its flag is not.
-    if (!call.cancelled()) c.ioc.run_until(deadline);
+    if (!call.cancelled()) run_until_polling(c.ioc, deadline, call, r.finished);
     if (!r.finished) {
         const bool cancelled = call.cancelled();
         c.close();
@@ -136,6 +276,67 @@ OpResult run(Connection& c, SteadyTime deadline, CallInterrupt& call, Initiate&&
     }
     return r;
 }
+
+}  // namespace
+
+bool wait_for_socket(Connection& c, tcp::socket::wait_type what, error_code& ec) {
+    if (c.io_call == nullptr) {
+        ec = asio::error::would_block;  // outside an exchange: nothing to wait to
+        return false;
+    }
+    CallInterrupt& call = *c.io_call;
+    if (c.wake_fd < 0) {
+        c.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (c.wake_fd < 0) {
+            ec = error_code(errno, boost::system::system_category());
+            c.close();
+            return false;
+        }
+    }
+    // A cancellation writes to the eventfd; one that came before is seen by cancelled() below.
+    auto wake = call.wake_with([fd = c.wake_fd] { (void)::eventfd_write(fd, 1); });
+    const SteadyTime deadline = call.deadline();
+    for (;;) {
+        const bool cancelled = call.cancelled();
+        const SteadyTime now = std::chrono::steady_clock::now();
+        if (cancelled || now >= deadline) {
+            (cancelled ? c.io_cancelled : c.io_timed_out) = true;
+            ec = cancelled ? asio::error::operation_aborted : asio::error::timed_out;
+            c.close();  // the connection is finished: never pooled
+            return false;
+        }
+        // In slices that end when the call's poll hook is due (CancellationToken::poll_while_waiting).
+        const SteadyTime slice = call.poll_due(deadline);
+        const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::min<SteadyTime::duration>(std::max(slice, now) - now, std::chrono::hours(24)));
+        timespec timeout{};
+        timeout.tv_sec = static_cast<time_t>(left.count() / 1'000'000'000);
+        timeout.tv_nsec = static_cast<long>(left.count() % 1'000'000'000);
+        pollfd fds[2]{};
+        fds[0].fd = c.socket().native_handle();
+        fds[0].events = what == tcp::socket::wait_write ? POLLOUT : POLLIN;
+        fds[1].fd = c.wake_fd;
+        fds[1].events = POLLIN;
+        const int n = ::ppoll(fds, 2, &timeout, nullptr);
+        if (n < 0 && errno != EINTR) {
+            ec = error_code(errno, boost::system::system_category());
+            c.close();
+            return false;
+        }
+        if (n > 0 && fds[1].revents != 0) {
+            // Emptied, then cancelled() says whether it was this call's cancellation (or one that
+            // came too late for the previous call on this connection).
+            eventfd_t count = 0;
+            (void)::eventfd_read(c.wake_fd, &count);
+            continue;
+        }
+        // Ready, or in error or hung up: the read or write that follows says which.
+        if (n > 0 && fds[0].revents != 0) return true;
+        if (n == 0 && slice < deadline) call.poll();
+    }
+}
+
+namespace {
 
 bool is_connection_closed(const error_code& ec) noexcept {
     return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
@@ -153,10 +354,17 @@ bool is_idempotent(std::string_view method) noexcept {
            method == "TRACE";
 }
 
+// ASCII only, whatever the process's locale (these run for every header of every request).
+constexpr bool is_ascii_alnum(char ch) noexcept {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+constexpr char ascii_lower(char ch) noexcept { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch; }
+
 bool is_token(std::string_view s) noexcept {
     static constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) {
-        return std::isalnum(static_cast<unsigned char>(ch)) || specials.find(ch) != std::string_view::npos;
+        return is_ascii_alnum(ch) || specials.find(ch) != std::string_view::npos;
     });
 }
 
@@ -165,9 +373,41 @@ bool is_field_value(std::string_view s) noexcept {
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-    });
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+// A connect_to entry, checked and normalized once.
+struct ConnectRoute {
+    std::string host;  // lower case, as Target::host
+    std::uint16_t port = 0;
+    std::string to_host;
+    bool to_host_is_ip = false;
+    std::uint16_t to_port = 0;
+};
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return out;
+}
+
+std::vector<ConnectRoute> make_connect_routes(const std::vector<ConnectTo>& entries) {
+    std::vector<ConnectRoute> routes;
+    for (const auto& e : entries) {
+        if (e.host.empty() || e.to_host.empty()) throw ConfigurationError("connect_to: host and to_host are required");
+        if (e.port == 0 || e.to_port == 0) throw ConfigurationError("connect_to: ports must be 1-65535");
+        ConnectRoute r;
+        r.host = lower(e.host);
+        r.port = e.port;
+        r.to_host = lower(e.to_host);
+        error_code ec;
+        (void)asio::ip::make_address(r.to_host, ec);
+        r.to_host_is_ip = !ec;
+        r.to_port = e.to_port;
+        routes.push_back(std::move(r));
+    }
+    return routes;
 }
 
 // A pooled connection may have been closed by the server while idle: then its socket is
@@ -199,6 +439,7 @@ public:
     explicit HttpsTransport(const HttpTransportOptions& options)
         : options_(options),
           proxy_(make_proxy_config(options)),
+          routes_(make_connect_routes(options.connect_to)),
           user_agent_(options.user_agent.empty() ? std::string("calbridge/") + CALBRIDGE_VERSION_STRING
                                                  : options.user_agent),
           tls_context_(make_client_tls_context(options.tls)),
@@ -222,6 +463,7 @@ private:
         HttpResponse response;
     };
 
+    std::shared_ptr<const Target> target_of(const std::string& url);
     bhttp::request<bhttp::string_body> build_request(const HttpRequest& request, const Target& target) const;
     ConnectionPool::Lease take_connection(const Target& target, bool fresh, CallInterrupt& call);
     ConnectionPtr open_connection(const Target& target, CallInterrupt& call);
@@ -231,10 +473,15 @@ private:
 
     const HttpTransportOptions options_;
     const ProxyConfig proxy_;
+    const std::vector<ConnectRoute> routes_;
     const std::string user_agent_;
     asio::ssl::context tls_context_;
     Resolver resolver_;
     ConnectionPool pool_;  // after the TLS context: its connections go first
+    // parse_target() of recently used URLs: a session calls the same few URLs again and again.
+    // Only valid targets are kept; cleared when full.
+    std::mutex targets_mutex_;
+    std::unordered_map<std::string, std::shared_ptr<const Target>> targets_;
     std::atomic<std::uint64_t> requests_{0};
     std::atomic<std::uint64_t> connections_opened_{0};
     std::atomic<std::uint64_t> tls_handshakes_{0};
@@ -275,9 +522,23 @@ bhttp::request<bhttp::string_body> HttpsTransport::build_request(const HttpReque
     return req;
 }
 
+std::shared_ptr<const Target> HttpsTransport::target_of(const std::string& url) {
+    constexpr std::size_t kMaxCachedTargets = 64;
+    {
+        std::lock_guard lock(targets_mutex_);
+        if (auto it = targets_.find(url); it != targets_.end()) return it->second;
+    }
+    auto target = std::make_shared<const Target>(parse_target(url));  // throws for a URL it refuses
+    std::lock_guard lock(targets_mutex_);
+    if (targets_.size() >= kMaxCachedTargets) targets_.clear();
+    targets_.emplace(url, target);
+    return target;
+}
+
 HttpResponse HttpsTransport::send(const HttpRequest& request, const CallContext& ctx) {
     requests_.fetch_add(1, std::memory_order_relaxed);
-    const Target target = parse_target(request.url);
+    const std::shared_ptr<const Target> parsed_target = target_of(request.url);
+    const Target& target = *parsed_target;
     const auto req = build_request(request, target);
     CallInterrupt call(ctx);
 
@@ -324,10 +585,21 @@ ConnectionPtr HttpsTransport::open_connection(const Target& target, CallInterrup
         options_.connect_timeout.count() > 0 && call.deadline() - now > options_.connect_timeout
             ? now + options_.connect_timeout
             : call.deadline();
-    const bool via_proxy = use_proxy(proxy_, target.host, target.port);
-    const std::string& host = via_proxy ? proxy_.host : target.host;
-    const bool host_is_ip = via_proxy ? proxy_.host_is_ip : target.host_is_ip;
-    const std::uint16_t port = via_proxy ? proxy_.port : target.port;
+    const ConnectRoute* route = nullptr;
+    for (const auto& r : routes_) {
+        if (r.port == target.port && r.host == target.host) {
+            route = &r;
+            break;
+        }
+    }
+    if (route != nullptr && !target.tls && !is_loopback_host(route->to_host)) {
+        throw ConfigurationError("connect_to may send http:// requests only to a loopback address, not " +
+                                 route->to_host);
+    }
+    const bool via_proxy = route == nullptr && use_proxy(proxy_, target.host, target.port);
+    const std::string& host = route != nullptr ? route->to_host : via_proxy ? proxy_.host : target.host;
+    const bool host_is_ip = route != nullptr ? route->to_host_is_ip : via_proxy ? proxy_.host_is_ip : target.host_is_ip;
+    const std::uint16_t port = route != nullptr ? route->to_port : via_proxy ? proxy_.port : target.port;
     const std::string where = via_proxy ? "proxy " + authority(host, port) : authority(host, port);
 
     std::vector<tcp::endpoint> endpoints;
@@ -432,21 +704,24 @@ HttpsTransport::Exchange HttpsTransport::exchange(Connection& c, const bhttp::re
                                                   const Target& target, bool reused, bool may_retry,
                                                   CallInterrupt& call) {
     const bool idempotent = is_idempotent(std::string_view(req.method_string().data(), req.method_string().size()));
-    const SteadyTime deadline = call.deadline();
 
-    OpResult w = run(c, deadline, call, [&](Completion done) {
-        c.with_stream([&](auto& stream) { bhttp::async_write(stream, req, done); });
-    });
-    if (!w.finished) {
-        if (w.cancelled) throw CancelledError("cancelled while sending to " + target.origin, request_sent(true));
-        throw TimeoutError("timed out sending the request to " + target.origin, request_sent(true));
-    }
-    if (w.ec) {
-        const bool nothing_sent = w.bytes == 0;
+    // Synchronous Beast operations over the non-blocking socket (see WaitingSocket): the whole
+    // exchange waits in the io_context only when the socket is not ready.
+    Connection::IoScope io(c, call);
+    error_code ec;
+    if (!c.socket().non_blocking()) c.socket().non_blocking(true, ec);
+    if (ec) throw ConnectionError("cannot use the connection to " + target.origin + ": " + ec.message(), request_sent(false));
+    const std::uint64_t written_before = c.waiting_socket().bytes_written();
+    c.with_stream([&](auto& stream) { bhttp::write(stream, req, ec); });
+    if (c.io_cancelled) throw CancelledError("cancelled while sending to " + target.origin, request_sent(true));
+    if (c.io_timed_out) throw TimeoutError("timed out sending the request to " + target.origin, request_sent(true));
+    if (ec) {
+        const bool nothing_sent = c.waiting_socket().bytes_written() == written_before;
         if (reused && may_retry && (nothing_sent || idempotent)) return Exchange{true, !nothing_sent, false, {}};
-        throw ConnectionError("connection to " + target.origin + " lost while sending the request: " + w.ec.message(),
+        throw ConnectionError("connection to " + target.origin + " lost while sending the request: " + ec.message(),
                               request_sent(!nothing_sent));
     }
+    c.waiting_socket().expect_reply();
 
     const bool head = req.method() == bhttp::verb::head;
     for (std::size_t informational = 0;; ++informational) {
@@ -454,35 +729,34 @@ HttpsTransport::Exchange HttpsTransport::exchange(Connection& c, const bhttp::re
         parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options_.max_header_bytes, 1u << 30)));
         parser.body_limit(static_cast<std::uint64_t>(options_.max_body_bytes));
         if (head) parser.skip(true);
-        OpResult r = run(c, deadline, call, [&](Completion done) {
-            c.with_stream([&](auto& stream) { bhttp::async_read(stream, c.buffer, parser, done); });
-        });
-        if (!r.finished) {
-            if (r.cancelled) throw CancelledError("cancelled while waiting for " + target.origin, request_sent(true));
+        ec = {};
+        c.with_stream([&](auto& stream) { bhttp::read(stream, c.buffer, parser, ec); });
+        if (c.io_cancelled) throw CancelledError("cancelled while waiting for " + target.origin, request_sent(true));
+        if (c.io_timed_out) {
             throw TimeoutError("timed out waiting for the response of " + target.origin, request_sent(true));
         }
-        if (r.ec) {
+        if (ec) {
             const bool nothing_received = informational == 0 && !parser.got_some() && c.buffer.size() == 0;
-            if (nothing_received && reused && may_retry && idempotent && is_connection_closed(r.ec)) {
+            if (nothing_received && reused && may_retry && idempotent && is_connection_closed(ec)) {
                 return Exchange{true, true, false, {}};
             }
-            if (r.ec == bhttp::error::header_limit) {
+            if (ec == bhttp::error::header_limit) {
                 throw ProtocolError("the response header of " + target.origin + " exceeds " +
                                         std::to_string(options_.max_header_bytes) + " bytes",
                                     request_sent(true));
             }
-            if (r.ec == bhttp::error::body_limit) {
+            if (ec == bhttp::error::body_limit) {
                 throw ProtocolError("the response body of " + target.origin + " exceeds " +
                                         std::to_string(options_.max_body_bytes) + " bytes",
                                     request_sent(true));
             }
-            if (is_http_parse_error(r.ec) && !is_connection_closed(r.ec)) {
-                throw ProtocolError("malformed HTTP response from " + target.origin + ": " + r.ec.message(),
+            if (is_http_parse_error(ec) && !is_connection_closed(ec)) {
+                throw ProtocolError("malformed HTTP response from " + target.origin + ": " + ec.message(),
                                     request_sent(true));
             }
             throw ConnectionError(std::string("connection to ") + target.origin +
                                       (nothing_received ? " closed before the response: " : " closed mid-response: ") +
-                                      r.ec.message(),
+                                      ec.message(),
                                   request_sent(true));
         }
         auto& res = parser.get();

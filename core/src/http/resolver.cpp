@@ -125,7 +125,14 @@ std::vector<ResolvedAddress> Resolver::resolve(const std::string& host, std::uin
         lookup->done_cv.notify_all();
     });
     std::unique_lock lock(lookup->mutex);
-    lookup->done_cv.wait_until(lock, deadline, [&] { return lookup->done.load() || call.cancelled(); });
+    const auto finished = [&] { return lookup->done.load() || call.cancelled(); };
+    for (;;) {
+        const SteadyTime slice = call.poll_due(deadline);
+        if (lookup->done_cv.wait_until(lock, slice, finished) || slice >= deadline) break;
+        lock.unlock();  // the poll hook may cancel, and the wake-up takes this lock
+        call.poll();
+        lock.lock();
+    }
     if (!lookup->done.load()) {
         if (call.cancelled()) throw CancelledError("cancelled while resolving " + host, request_sent(false));
         throw TimeoutError("timed out resolving " + host, request_sent(false));

@@ -52,7 +52,41 @@ CancellationToken::Subscription CancellationToken::on_cancel(std::function<void(
 
 bool CancellationToken::wait_until(SteadyTime until) {
     std::unique_lock lock(mutex_);
-    return cv_.wait_until(lock, until, [this] { return is_cancelled(); });
+    for (;;) {
+        const SteadyTime slice = poll_due(until);
+        if (cv_.wait_until(lock, slice, [this] { return is_cancelled(); })) return true;
+        if (slice >= until) return false;
+        lock.unlock();  // the hook may cancel, which takes the lock
+        poll();
+        lock.lock();
+    }
+}
+
+void CancellationToken::poll_while_waiting(std::chrono::milliseconds every,
+                                           std::function<void(CancellationToken&)> hook) {
+    poll_every_ = std::max<std::chrono::steady_clock::duration>(every, std::chrono::milliseconds(1));
+    poll_hook_ = std::move(hook);
+}
+
+SteadyTime CancellationToken::poll_due(SteadyTime until) noexcept {
+    if (!poll_hook_) return until;
+    auto due = next_poll_.load(std::memory_order_relaxed);
+    if (due == 0) {
+        // The first wait starts the schedule; later waits keep it, so a call that waits in
+        // many short slices (a slow trickle of reads) still polls every period.
+        const auto first = (std::chrono::steady_clock::now() + poll_every_).time_since_epoch().count();
+        if (next_poll_.compare_exchange_strong(due, first, std::memory_order_relaxed)) due = first;
+    }
+    return std::min(until, SteadyTime(std::chrono::steady_clock::duration(due)));
+}
+
+void CancellationToken::poll() {
+    if (!poll_hook_) return;
+    const auto now = std::chrono::steady_clock::now();
+    const auto due = next_poll_.load(std::memory_order_relaxed);
+    if (due != 0 && now.time_since_epoch().count() < due) return;  // the wait ended for another reason
+    next_poll_.store((now + poll_every_).time_since_epoch().count(), std::memory_order_relaxed);
+    poll_hook_(*this);
 }
 
 CancellationToken::Subscription::Subscription(Subscription&& other) noexcept

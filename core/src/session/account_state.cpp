@@ -184,8 +184,18 @@ void AccountState::wait_for_renewal(std::unique_lock<std::mutex>& lock, Call& ca
         }
         std::unique_lock inner(mutex_);
         const auto done = [&] { return rounds_ != round || (cancel != nullptr && cancel->is_cancelled()); };
-        if (until) renewed_.wait_until(inner, *until, done);
-        else renewed_.wait(inner, done);
+        const SteadyTime end = until.value_or(SteadyTime::max());
+        for (;;) {
+            const SteadyTime slice = cancel != nullptr ? cancel->poll_due(end) : end;
+            if (slice == SteadyTime::max()) {
+                renewed_.wait(inner, done);
+                break;
+            }
+            if (renewed_.wait_until(inner, slice, done) || slice >= end) break;
+            inner.unlock();  // the poll hook may cancel, and the wake-up takes this mutex
+            if (cancel != nullptr) cancel->poll();
+            inner.lock();
+        }
     }  // `inner` unlocks before the subscription goes
     lock.lock();
     if (rounds_ == round) {

@@ -14,6 +14,8 @@ const Config& Client::config() const noexcept { return state_->config; }
 
 const std::shared_ptr<TokenStore>& Client::store() const noexcept { return state_->store; }
 
+TransportStats Client::transport_stats() const { return state_->env.transport->stats(); }
+
 AuthorizationRequest Client::authorization_request(std::string_view redirect_uri,
                                                    const AuthorizationOptions& options) const {
     return build_authorization_request(state_->config, redirect_uri, options);
