@@ -85,20 +85,13 @@ class Peer:
         return session
 
     def transport_stats(self) -> dict[str, Any]:
-        """The transport's counters, where the Python module exposes them."""
-        for owner in (self.client, getattr(self.client, "_native", None)):
-            for name in ("transport_stats", "stats"):
-                fn = getattr(owner, name, None)
-                if fn is None:
-                    continue
-                stats = fn() if callable(fn) else fn
-                get = stats.get if isinstance(stats, dict) else lambda k, s=stats: getattr(s, k, None)
-                return {
-                    "transport_requests": get("requests"),
-                    "transport_connections": get("connections_opened"),
-                    "transport_handshakes": get("tls_handshakes"),
-                }
-        return {}
+        """The transport's own counters (Client.transport_stats())."""
+        stats = self.client.transport_stats()
+        return {
+            "transport_requests": stats.requests,
+            "transport_connections": stats.connections_opened,
+            "transport_handshakes": stats.tls_handshakes,
+        }
 
 
 def factory(spec: Spec) -> Peer:

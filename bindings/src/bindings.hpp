@@ -35,14 +35,15 @@ bool interpreter_finalizing() noexcept;
 using PyRef = std::shared_ptr<py::object>;
 PyRef share(py::object object);
 
-// Runs `body` with the GIL released, giving it a cancellation token for the call.
+// Runs `body` on the calling thread with the GIL released, giving it a cancellation token for
+// the call.
 //
-// On the main thread, where Python handles signals, the body runs on a helper thread (one,
-// kept for the process) while the main thread waits in slices of 50 ms, taking the GIL for
-// each slice to run PyErr_CheckSignals(). When a signal handler raises (Ctrl-C:
-// KeyboardInterrupt), the token is cancelled, the call ends at its next wait with
-// CancelledError, and the handler's exception is what the caller sees. On any other thread the
-// body runs on the calling thread (signals are never delivered there).
+// On the main thread, where Python handles signals, the token carries a poll hook
+// (CancellationToken::poll_while_waiting): while the call waits, every 50 ms, the hook takes
+// the GIL and runs PyErr_CheckSignals(). When a signal handler raises (Ctrl-C:
+// KeyboardInterrupt), the token is cancelled, the call ends with CancelledError, and the
+// handler's exception is what the caller sees. On any other thread there is no hook (signals
+// are never handled there).
 void run_blocking_impl(const std::function<void(const std::shared_ptr<CancellationToken>&)>& body);
 
 template <class F>

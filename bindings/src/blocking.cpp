@@ -6,14 +6,8 @@
 #include <pythread.h>
 
 #include <cmath>
-#include <condition_variable>
 #include <exception>
 #include <limits>
-#include <mutex>
-#include <thread>
-
-#include <sys/types.h>
-#include <unistd.h>
 
 namespace calbridge::python {
 
@@ -51,102 +45,33 @@ PyRef share(py::object object) {
     });
 }
 
-namespace {
-
-// The thread that runs the main thread's calls: one, started on first use and kept, so that a
-// call pays a hand-off (tens of microseconds) rather than a thread start, and its connections'
-// per-thread state stays warm. The main thread is one thread, so one helper is enough: a call
-// that a callback makes from the helper runs on the helper itself (it is not the main thread).
-class MainThreadHelper {
-public:
-    static MainThreadHelper& instance() {
-        // Never destroyed: the helper thread lives as long as the process. After a fork, the
-        // child has no helper thread, so it makes its own.
-        static std::mutex make_mutex;
-        static MainThreadHelper* helper = nullptr;
-        std::lock_guard lock(make_mutex);
-        if (helper == nullptr || helper->pid_ != ::getpid()) helper = new MainThreadHelper();
-        return *helper;
-    }
-
-    // Runs `job` on the helper thread; returns once it has finished. `wait_slice` is called on
-    // this thread every signal_check_interval while the job runs (GIL released throughout).
-    void run(const std::function<void()>& job, const std::function<void()>& wait_slice) {
-        std::unique_lock lock(mutex_);
-        job_ = &job;
-        done_ = false;
-        job_cv_.notify_one();
-        while (!done_cv_.wait_for(lock, signal_check_interval, [&] { return done_; })) {
-            lock.unlock();
-            wait_slice();
-            lock.lock();
-        }
-        job_ = nullptr;
-    }
-
-private:
-    MainThreadHelper() : pid_(::getpid()) {
-        std::thread([this] { loop(); }).detach();
-    }
-
-    void loop() {
-        std::unique_lock lock(mutex_);
-        for (;;) {
-            job_cv_.wait(lock, [&] { return job_ != nullptr && !done_; });
-            const std::function<void()>* job = job_;
-            lock.unlock();
-            (*job)();  // never throws: run_blocking_impl's job catches everything
-            lock.lock();
-            done_ = true;
-            done_cv_.notify_all();
-        }
-    }
-
-    const pid_t pid_;
-    std::mutex mutex_;
-    std::condition_variable job_cv_;
-    std::condition_variable done_cv_;
-    const std::function<void()>* job_ = nullptr;
-    bool done_ = true;
-};
-
-}  // namespace
-
 void run_blocking_impl(const std::function<void(const std::shared_ptr<CancellationToken>&)>& body) {
     auto token = std::make_shared<CancellationToken>();
-    // A call from a Python signal handler, which runs inside another call's signal check, runs
-    // on the main thread itself: the helper is busy with the call it interrupted.
-    static bool main_thread_call_running = false;  // touched by the main thread only
-    if (!on_main_thread() || main_thread_call_running) {
-        py::gil_scoped_release release;
-        body(token);
-        return;
+    // Set by the poll hook, which runs on this thread inside `body`'s waits.
+    std::optional<py::error_already_set> interrupted;
+    if (on_main_thread()) {
+        // Python runs signal handlers on the main thread only, when it checks for them: the
+        // call's waits run this hook every signal_check_interval (never a call done sooner).
+        // A handler may call back into calbridge (that call nests here, with its own token);
+        // when it raises (Ctrl-C: KeyboardInterrupt), the call is cancelled, ends at once with
+        // CancelledError, and the caller sees the handler's exception instead.
+        token->poll_while_waiting(signal_check_interval, [&interrupted](CancellationToken& t) {
+            if (interrupted) return;  // cancelled already
+            {
+                py::gil_scoped_acquire gil;
+                if (PyErr_CheckSignals() != 0) interrupted.emplace();  // takes the handler's exception
+            }
+            if (interrupted) t.cancel();  // without the GIL: the wake-ups take core locks
+        });
     }
-    main_thread_call_running = true;
-    struct Reset {
-        ~Reset() { main_thread_call_running = false; }
-    } reset;
-
     std::exception_ptr error;
-    const std::function<void()> job = [&] {
+    {
+        py::gil_scoped_release release;
         try {
             body(token);
         } catch (...) {
             error = std::current_exception();
         }
-    };
-    std::optional<py::error_already_set> interrupted;
-    const std::function<void()> check_signals = [&] {
-        if (interrupted) return;  // cancelled already: wait for the call to wind down
-        {
-            py::gil_scoped_acquire gil;
-            if (PyErr_CheckSignals() != 0) interrupted.emplace();  // takes the handler's exception
-        }
-        if (interrupted) token->cancel();
-    };
-    {
-        py::gil_scoped_release release;
-        MainThreadHelper::instance().run(job, check_signals);
     }
     if (interrupted) throw std::move(*interrupted);
     if (error) std::rethrow_exception(error);

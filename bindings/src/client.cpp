@@ -84,6 +84,11 @@ void init_client(py::module_& m) {
             return r.code_verifier->reveal();
         });
 
+    py::class_<TransportStats>(m, "TransportStats")
+        .def_readonly("requests", &TransportStats::requests)
+        .def_readonly("connections_opened", &TransportStats::connections_opened)
+        .def_readonly("tls_handshakes", &TransportStats::tls_handshakes);
+
     py::class_<Client>(m, "Client")
         .def(py::init(&make_client), py::arg("config_json"), py::kw_only(), py::arg("store"), py::arg("log_level"),
              py::arg("logger"), py::arg("on_refresh"), py::arg("on_reauthorization_required"),
@@ -149,6 +154,7 @@ void init_client(py::module_& m) {
                  run_blocking([&](const auto& token) { c.revoke_sub(sub, call_options(timeout, token)); });
              },
              py::arg("sub"), py::kw_only(), py::arg("timeout"))
+        .def("transport_stats", &Client::transport_stats)
         .def("session", [](const Client& c, std::string_view account) { return c.session(account); },
              py::arg("account"))
         .def("session_for", [](const Client& c, const Credentials& credentials) { return c.session(credentials); },

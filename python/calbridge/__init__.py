@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging as _logging
 
 from . import _core, errors
-from .client import AuthorizationRequest, Client, DataCenter
+from .client import AuthorizationRequest, Client, DataCenter, TransportStats
 from .credentials import Credentials, LinkingProfile
 from .errors import (
     AuthenticationError,
@@ -98,6 +98,7 @@ __all__ = [
     "Client",
     "AuthorizationRequest",
     "DataCenter",
+    "TransportStats",
     "Session",
     "Paged",
     "Credentials",

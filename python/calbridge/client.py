@@ -8,7 +8,7 @@ import os
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal, overload
+from typing import Literal, NamedTuple, overload
 
 from . import _core
 from ._types import Seconds, seconds
@@ -16,7 +16,7 @@ from .credentials import Credentials
 from .session import Session
 from .stores import MemoryStore, TokenStore, _for_core
 
-__all__ = ["Client", "AuthorizationRequest", "DataCenter"]
+__all__ = ["Client", "AuthorizationRequest", "DataCenter", "TransportStats"]
 
 DataCenter = Literal["us", "uk", "de", "au", "ca", "sg"]
 
@@ -46,6 +46,16 @@ class AuthorizationRequest:
     def __repr__(self) -> str:
         verifier = "" if self.code_verifier is None else ", code_verifier='****'"
         return f"AuthorizationRequest(url={self.url!r}, state={self.state!r}{verifier})"
+
+
+class TransportStats(NamedTuple):
+    """What :meth:`Client.transport_stats` counts since the client was made: HTTP requests
+    made (each retry counts), connections opened, and TLS handshakes done (one per new
+    connection; a kept-alive connection is reused without one)."""
+
+    requests: int
+    connections_opened: int
+    tls_handshakes: int
 
 
 class Client:
@@ -163,6 +173,15 @@ class Client:
 
     def __repr__(self) -> str:
         return f"Client(client_id={self.client_id!r}, api_url={self.api_url!r}, app_url={self.app_url!r})"
+
+    def transport_stats(self) -> TransportStats:
+        """The HTTPS transport's counters, shared by every session of this client. No I/O.
+
+        >>> client.transport_stats()
+        TransportStats(requests=12, connections_opened=1, tls_handshakes=1)
+        """
+        native = self._native.transport_stats()
+        return TransportStats(native.requests, native.connections_opened, native.tls_handshakes)
 
     # --- the browser leg --------------------------------------------------------------------
 

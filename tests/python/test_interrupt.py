@@ -1,4 +1,5 @@
-"""Ctrl-C interrupts a call blocked on a silent server within a second."""
+"""Ctrl-C interrupts a call blocked on a silent server within a second; signal handlers run
+while a call made on the main thread waits, and may call calbridge themselves."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 import calbridge
 from calbridge.sandbox import Sandbox
@@ -84,3 +87,63 @@ def test_sigint_interrupts_a_blocked_call_within_a_second(
     assert elapsed < 1.0, f"KeyboardInterrupt came {elapsed:.3f} s after SIGINT"
     assert child.returncode == 0, err
     assert out == "then 3 calendars\n"
+
+
+class _Stop(Exception):
+    pass
+
+
+def _alarm_in(seconds: float, handler: object) -> object:
+    previous = signal.signal(signal.SIGALRM, handler)  # type: ignore[arg-type]
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    return previous
+
+
+def _no_alarm(previous: object) -> None:
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)  # type: ignore[arg-type]
+
+
+def test_a_signal_handler_that_raises_ends_a_blocked_main_thread_call_with_its_exception(
+    calbridge_sandbox: Sandbox, calbridge_session: calbridge.Session
+) -> None:
+    assert threading.current_thread() is threading.main_thread()
+    calbridge_sandbox.fault("/v1/calendars", "delay", method="GET", delay=3.0)
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stop()
+
+    previous = _alarm_in(0.2, stop)
+    started = time.monotonic()
+    try:
+        with pytest.raises(_Stop):
+            calbridge_session.calendars()
+    finally:
+        _no_alarm(previous)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.0, f"the call ended {elapsed:.3f} s after it started (alarm at 0.2 s)"
+    assert len(calbridge_session.calendars()) == 3  # the session carries on
+
+
+def test_a_signal_handler_may_call_calbridge_while_a_main_thread_call_waits(
+    calbridge_sandbox: Sandbox, calbridge_session: calbridge.Session
+) -> None:
+    calbridge_sandbox.fault("/v1/calendars", "delay", method="GET", delay=1.0)
+    returned = False
+    seen: list[tuple[str, bool]] = []
+
+    def call_back(signum: int, frame: object) -> None:
+        seen.append((calbridge_session.account().account_id, returned))
+
+    previous = _alarm_in(0.2, call_back)
+    started = time.monotonic()
+    try:
+        calendars = calbridge_session.calendars()
+        returned = True
+    finally:
+        _no_alarm(previous)
+    elapsed = time.monotonic() - started
+    # The handler ran once, while the call waited, and its own call worked.
+    assert seen == [(calbridge_session.credentials().account_id, False)]
+    assert len(calendars) == 3
+    assert 1.0 <= elapsed < 5.0

@@ -122,6 +122,7 @@ def calls(
         "Client.refresh": (native_client.refresh, {"credentials": cred, **t}),
         "Client.revoke": (native_client.revoke, {"credentials": cred, **t}),
         "Client.revoke_sub": (native_client.revoke_sub, {"sub": "acc_nobody", **t}),
+        "Client.transport_stats": (native_client.transport_stats, {}),
         "Client.session": (native_client.session, {"account": "acc_sandbox_ada"}),
         "Client.session_for": (native_client.session_for, {"credentials": cred}),
         "EventPages.next": (session.events(**events).next, {}),  # type: ignore[arg-type]

@@ -68,7 +68,7 @@ print("before", len(session.calendars()), flush=True)
 pid = os.fork()
 if pid == 0:
     try:
-        print("child", len(session.calendars()), flush=True)  # on a helper thread made anew
+        print("child", len(session.calendars()), flush=True)  # on the child's main thread, Ctrl-C heard
     finally:
         os._exit(0)
 os.waitpid(pid, 0)
