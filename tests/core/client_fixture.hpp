@@ -7,6 +7,9 @@
 
 #include "support/scripted_transport.hpp"
 #include "support/test_clock.hpp"
+#ifdef CALBRIDGE_TEST_OVER_WIRE
+#include "support/wire_transport.hpp"
+#endif
 
 #include <atomic>
 #include <chrono>
@@ -80,11 +83,18 @@ struct Fixture {
         d.steady_clock = clock.steady_clock();
         d.waiter = clock.waiter();
         if (customize) customize(d);
+#ifdef CALBRIDGE_TEST_OVER_WIRE
+        // The lifecycle suite's second run: the same script, behind a real HTTPS connection.
+        d.transport = wire = make_wire_transport(d.transport);
+#endif
         return d;
     }
 
     TestClock clock;
     std::shared_ptr<ScriptedTransport> transport = std::make_shared<ScriptedTransport>();
+#ifdef CALBRIDGE_TEST_OVER_WIRE
+    std::shared_ptr<Transport> wire;  // the real transport in front of `transport`
+#endif
     std::shared_ptr<TokenStore> store = std::make_shared<MemoryTokenStore>();
     LogCapture log;
     Client client;

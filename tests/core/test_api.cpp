@@ -51,6 +51,37 @@ TEST_CASE("list calendars: GET /v1/calendars, typed, raw JSON kept", "[api]") {
     CHECK(f.transport->failures().empty());
 }
 
+TEST_CASE("list calendars: each raw_json is that calendar's own text in the reply", "[api]") {
+    ApiFixture f;
+    const std::string first = R"({ "calendar_id" : "cal_1", "calendar_name": "Caf\u00e9 ] }", "x": [1, {"y": "\"{["}] })";
+    const std::string second = R"({"calendar_id":"cal_2","n":1.50})";
+    f.transport->expect(calendars_step(
+        "at-1", json_reply(200, "{\n  \"other\": {\"calendars\": []},\n  \"calendars\": [ " + first + " ,\n\t" +
+                                    second + " ]\n}")));
+
+    const auto calendars = f.session->calendars();
+
+    REQUIRE(calendars.size() == 2);
+    CHECK(calendars[0].calendar_name == "Caf\xc3\xa9 ] }");
+    CHECK(calendars[0].raw_json == first);
+    CHECK(calendars[1].calendar_id == "cal_2");
+    CHECK(calendars[1].raw_json == second);
+    CHECK(f.transport->failures().empty());
+}
+
+TEST_CASE("list calendars: a reply that repeats \"calendars\" still gives each calendar's JSON", "[api]") {
+    ApiFixture f;
+    f.transport->expect(calendars_step(
+        "at-1", json_reply(200, R"({"calendars":[{"calendar_id":"cal_1"}],"calendars":[{"calendar_id":"cal_1"}]})")));
+
+    const auto calendars = f.session->calendars();
+
+    REQUIRE(calendars.size() == 1);
+    CHECK(calendars[0].calendar_id == "cal_1");
+    CHECK(calendars[0].raw_json == R"({"calendar_id":"cal_1"})");
+    CHECK(f.transport->failures().empty());
+}
+
 TEST_CASE("read events over two pages, following next_page exactly as given", "[api]") {
     ApiFixture f;
     f.transport->expect(api_step(
@@ -216,7 +247,7 @@ TEST_CASE("delete event by event_id or event_uid: DELETE with a JSON body", "[ap
     CHECK(f.transport->failures().empty());
 }
 
-TEST_CASE("account, userinfo and profiles are typed; a disconnected profile shows its relink URL", "[api]") {
+TEST_CASE("account, userinfo and profiles are typed: a disconnected profile shows its relink URL", "[api]") {
     ApiFixture f;
     f.transport->expect(api_step("GET", "/v1/account", "at-1",
                                  json_reply(200, R"({"account":{"account_id":"acc_1","email":"me@example.com",)"

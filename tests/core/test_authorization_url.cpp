@@ -271,7 +271,7 @@ TEST_CASE("bad authorization options are an InvalidArgumentError", "[authorize]"
     rejects(o, "delegated_scope is set but empty: leave it unset to omit it");
 }
 
-TEST_CASE("split_scope splits on runs of whitespace; join_scope joins with single spaces", "[authorize]") {
+TEST_CASE("split_scope splits on runs of whitespace: join_scope joins with single spaces", "[authorize]") {
     CHECK(split_scope("a b  c") == std::vector<std::string>{"a", "b", "c"});
     CHECK(split_scope("  read_account\tlist_calendars \n") ==
           std::vector<std::string>{"read_account", "list_calendars"});

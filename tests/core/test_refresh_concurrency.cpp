@@ -152,7 +152,7 @@ TEST_CASE("a 401 for a token another thread already replaced is retried without 
     CHECK(store->loads == 2);
 }
 
-TEST_CASE("a thread waiting for another's refresh can be cancelled; the refresh still completes", "[session]") {
+TEST_CASE("a thread waiting for another's refresh can be cancelled: the refresh still completes", "[session]") {
     WaitCounter log;
     Fixture f(test_options(), [&](ClientDependencies& d) { d.log = log.sink(); });
     REQUIRE(f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall())));

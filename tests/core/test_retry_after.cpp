@@ -52,7 +52,7 @@ TEST_CASE("Retry-After in the obsolete asctime format is read", "[call]") {
     CHECK(detail::parse_retry_after("Sat Nov 28 01:00:05 2026", now_2026) == 5s);
 }
 
-TEST_CASE("a Retry-After date in the past means no wait; a fraction of a second rounds up", "[call]") {
+TEST_CASE("a Retry-After date in the past means no wait: a fraction of a second rounds up", "[call]") {
     CHECK(detail::parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now_2026) == 0s);
     CHECK(detail::parse_retry_after("Sat, 28 Nov 2026 01:00:10 GMT", now_2026 + 9500ms) == 1s);
 }

@@ -78,7 +78,7 @@ TEST_CASE("before refreshing, the session re-reads the store and adopts newer cr
     CHECK(f.transport->failures().empty());
 }
 
-TEST_CASE("a failed store write fails the call; the next call writes the pending credentials, no refresh", "[session]") {
+TEST_CASE("a failed store write fails the call: the next call writes the pending credentials, no refresh", "[session]") {
     auto store = std::make_shared<InstrumentedStore>();
     std::vector<std::string> refreshed;
     Fixture f(test_options(), [&](ClientDependencies& d) {
@@ -204,7 +204,7 @@ TEST_CASE("a second 401 after the refresh is an authentication failure, not a lo
     CHECK(f.transport->requests().size() == 3);
 }
 
-TEST_CASE("a token without a known expiry is not refreshed proactively; a 401 still refreshes it", "[session]") {
+TEST_CASE("a token without a known expiry is not refreshed proactively: a 401 still refreshes it", "[session]") {
     Fixture f;
     Credentials c = credentials("at-1", "rt-1", f.clock.wall());
     c.expires_at.reset();
@@ -223,7 +223,7 @@ TEST_CASE("a token without a known expiry is not refreshed proactively; a 401 st
     CHECK(f.transport->unused_steps() == 0);
 }
 
-TEST_CASE("a session made from credentials inserts them if the store has none; the store's win otherwise", "[session]") {
+TEST_CASE("a session made from credentials inserts them if the store has none: the store's win otherwise", "[session]") {
     Fixture f;
     f.transport->expect(calendars_step("at-1"));
     f.client.session(credentials("at-1", "rt-1", f.clock.wall() + 1h)).calendars();
@@ -238,7 +238,7 @@ TEST_CASE("a session made from credentials inserts them if the store has none; t
     CHECK(g.transport->failures().empty());
 }
 
-TEST_CASE("an on_refresh hook that throws fails the call with UserCallbackError; the credentials stay stored",
+TEST_CASE("an on_refresh hook that throws fails the call with UserCallbackError: the credentials stay stored",
           "[session]") {
     Fixture f(test_options(), [](ClientDependencies& d) {
         d.on_refresh = [](const Credentials&) { throw std::runtime_error("hook broke"); };
@@ -367,7 +367,7 @@ TEST_CASE("two clients sharing one store, with rotation: 1,000 calls, one refres
     CHECK(transport->requests().size() == 1000 + 100);
 }
 
-TEST_CASE("a client without a transport gets the HTTPS one; a negative retry budget is a configuration error", "[session]") {
+TEST_CASE("a client without a transport gets the HTTPS one: a negative retry budget is a configuration error", "[session]") {
     // Nothing listens on loopback port 1: a real transport gets "connection refused", before
     // sending anything (tests/http and the sandbox end-to-end suite exercise it further).
     auto options = test_options();

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -121,6 +122,60 @@ TEST_CASE("a server trickling the body a byte every 100 ms ends at the deadline"
 
 TEST_CASE("a server trickling the headers a byte every 100 ms ends at the deadline") {
     check_ends_at_deadline("/trickle?phase=headers");
+}
+
+TEST_CASE("an upload the server stops reading ends at the deadline, request sent, connection not reused") {
+    auto& server = TlsTestServer::get();
+    auto transport = make_http_transport(test_options());
+    HttpRequest req;
+    req.method = "POST";
+    req.url = server.url("good", "/stall-upload");
+    req.body.assign(64u << 20, 'x');  // far more than the socket buffers hold
+    CallContext ctx;
+    ctx.deadline = Clock::now() + 500ms;
+    const auto start = Clock::now();
+    bool timed_out = false;
+    try {
+        transport->send(req, ctx);
+    } catch (const TimeoutError& e) {
+        timed_out = true;
+        CHECK(e.details().request_sent);
+    }
+    const auto elapsed = Clock::now() - start;
+    CHECK(timed_out);
+    CHECK(elapsed >= 450ms);
+    CHECK(elapsed <= 1500ms);
+    CHECK(get(*transport, server.url("good", "/echo")).status == 200);
+    CHECK(transport->stats().connections_opened == 2);
+}
+
+TEST_CASE("a cancellation from another thread ends an upload the server stopped reading") {
+    auto& server = TlsTestServer::get();
+    auto transport = make_http_transport(test_options());
+    HttpRequest req;
+    req.method = "POST";
+    req.url = server.url("good", "/stall-upload");
+    req.body.assign(64u << 20, 'x');
+    CallContext ctx;
+    ctx.deadline = Clock::now() + 10s;
+    ctx.cancel = std::make_shared<CancellationToken>();
+    std::thread canceller([token = ctx.cancel] {
+        std::this_thread::sleep_for(300ms);
+        token->cancel();
+    });
+    const auto start = Clock::now();
+    bool cancelled = false;
+    try {
+        transport->send(req, ctx);
+    } catch (const CancelledError& e) {
+        cancelled = true;
+        CHECK(e.details().request_sent);
+    }
+    const auto elapsed = Clock::now() - start;
+    canceller.join();
+    CHECK(cancelled);
+    CHECK(elapsed >= 250ms);
+    CHECK(elapsed <= 1500ms);
 }
 
 TEST_CASE("a deadline already passed fails before any I/O, nothing sent") {

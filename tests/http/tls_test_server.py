@@ -11,6 +11,7 @@ The behaviour is chosen by the request path (query parameters in brackets):
   /echo                     200, JSON of the request, keep-alive (also HEAD)
   /status?code=N            status N, JSON body
   /hang[?key=K]             reads the request, never answers (counted in /hits?key=K)
+  /stall-upload             reads the request header only, never the body; closes after 3 s
   /trickle[?phase=headers]  one byte every 100 ms, of the body (default) or of the headers
   /close-before-response    reads the request, closes the TCP connection
   /close-mid-body           sends the headers and 10 of 1000 body bytes, closes
@@ -188,6 +189,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_any(self):
         count("requests")
+        if urllib.parse.urlsplit(self.path).path == "/stall-upload":
+            # Never reads the body: a large upload fills the socket buffers and the client's
+            # writes block.
+            self.close_connection = True
+            time.sleep(3)
+            return
         body = self.read_body()
         path = urllib.parse.urlsplit(self.path).path
         q = self.query()
