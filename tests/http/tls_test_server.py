@@ -11,7 +11,8 @@ The behaviour is chosen by the request path (query parameters in brackets):
   /echo                     200, JSON of the request, keep-alive (also HEAD)
   /status?code=N            status N, JSON body
   /hang[?key=K]             reads the request, never answers (counted in /hits?key=K)
-  /stall-upload             reads the request header only, never the body; closes after 3 s
+  /stall-upload[?key=K]     reads the request header only, never the body; closes after 3 s
+                            (counted in /hits?key=K)
   /trickle[?phase=headers]  one byte every 100 ms, of the body (default) or of the headers
   /close-before-response    reads the request, closes the TCP connection
   /close-mid-body           sends the headers and 10 of 1000 body bytes, closes
@@ -192,6 +193,10 @@ class Handler(BaseHTTPRequestHandler):
         if urllib.parse.urlsplit(self.path).path == "/stall-upload":
             # Never reads the body: a large upload fills the socket buffers and the client's
             # writes block.
+            key = self.query().get("key")
+            if key:
+                with LOCK:
+                    HITS[key] = HITS.get(key, 0) + 1
             self.close_connection = True
             time.sleep(3)
             return
