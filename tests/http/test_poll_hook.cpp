@@ -53,7 +53,7 @@ TEST_CASE("a token's poll hook runs every period while wait_until waits, on the 
     CHECK_FALSE(token->wait_until(start + 300ms));
     const auto elapsed = Clock::now() - start;
     CHECK(elapsed >= 300ms);
-    CHECK(hook.runs >= 5);    // 14 on an idle machine; fewer only if this thread was starved
+    CHECK(hook.runs >= 3);    // 14 on an idle machine; fewer only if this thread was starved
     CHECK(hook.runs <= 15);   // never more often than every 20 ms
     CHECK_FALSE(hook.on_other_thread);
 }
@@ -97,7 +97,7 @@ TEST_CASE("a poll hook runs while a request waits for a silent server, and never
     CountingHook hook;
     hook.install(*ctx.cancel, 50ms);
     CHECK_THROWS_AS(transport->send(get_request(server.url("good", "/hang?key=poll-hang")), ctx), TimeoutError);
-    CHECK(hook.runs >= 5);  // 11 on an idle machine
+    CHECK(hook.runs >= 3);  // 11 on an idle machine; fewer only if this thread was starved
     CHECK(hook.runs <= 12);
     CHECK_FALSE(hook.on_other_thread);
 }
