@@ -379,7 +379,8 @@ typedef struct calbridge_client_options {
     const char *ca_file;
     const char *ca_pem;
 
-    /* Refresh this long before the access token expires; 0: 60; negative: only once expired. */
+    /* Refresh this long before the access token expires (for a token this client refreshed,
+     * at most half its lifetime); 0: 60; negative: only once expired. */
     int leeway_seconds;
     /* NULL: "calbridge/<version>". */
     const char *user_agent;

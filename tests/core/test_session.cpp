@@ -47,6 +47,29 @@ TEST_CASE("a token expiring within the leeway is refreshed, and stored before it
     CHECK(f.transport->unused_steps() == 0);
 }
 
+TEST_CASE("tokens that live shorter than the leeway are refreshed at half their lifetime, not on every call",
+          "[session]") {
+    Fixture f;  // leeway 60 s; the server issues 30 s tokens
+    REQUIRE(f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall() + 10s)));
+    f.transport->expect(refresh_step("rt-1", json_reply(200, token_reply("at-2", "rt-2", 30))));
+    f.transport->expect(calendars_step("at-2"));
+    f.transport->expect(calendars_step("at-2"));
+    f.transport->expect(calendars_step("at-2"));
+    f.transport->expect(refresh_step("rt-2", json_reply(200, token_reply("at-3", "rt-3", 30))));
+    f.transport->expect(calendars_step("at-3"));
+    const Session session = f.client.session("acc_1");
+
+    session.calendars();  // unknown lifetime, inside the leeway: refreshed
+    session.calendars();  // 30 s left of 30: used
+    f.clock.advance(14s);
+    session.calendars();  // 16 s left: still more than half
+    f.clock.advance(2s);
+    session.calendars();  // 14 s left: refreshed
+
+    CHECK(f.transport->failures().empty());
+    CHECK(f.transport->unused_steps() == 0);
+}
+
 TEST_CASE("a token outside the leeway is used as it is, and the store is read once", "[session]") {
     Fixture f;
     REQUIRE(f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall() + 61s)));

@@ -61,7 +61,9 @@ struct ClientOptions {
 
     Timeouts timeouts;
     TlsTrust tls;
-    std::chrono::seconds leeway{60};  // refresh this long before the access token expires
+    // Refresh this long before the access token expires; for a token this client refreshed
+    // itself, at most half its lifetime (so 30 s tokens are not refreshed on every call).
+    std::chrono::seconds leeway{60};
     std::string user_agent;           // empty: "calbridge/<version>"
 
     TokenRequestEncoding token_encoding = TokenRequestEncoding::form;

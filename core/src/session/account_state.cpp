@@ -74,11 +74,15 @@ void AccountState::offer_seed(const Credentials& credentials) {
 }
 
 bool AccountState::expiring(const Call& call, std::chrono::seconds leeway) const {
+    if (lifetime_ && *lifetime_ / 2 < leeway) leeway = std::max(*lifetime_ / 2, std::chrono::seconds(0));
     return !usable(current_, call.wall_now(), leeway, std::nullopt);
 }
 
 void AccountState::make_current(const Credentials& credentials, std::uint64_t version) {
-    if (!loaded_ || !(credentials.access_token == current_.access_token)) ++generation_;
+    if (!loaded_ || !(credentials.access_token == current_.access_token)) {
+        ++generation_;
+        lifetime_.reset();
+    }
     current_ = credentials;
     version_ = version;
     loaded_ = true;
@@ -137,7 +141,12 @@ Lease AccountState::obtain(const ClientState& client, Call& call, std::optional<
                 pending_base_version_ = out.pending->version;
             }
             if (out.seed_used || out.current) seed_.reset();
-            if (out.current) make_current(out.current->credentials, out.current->version);
+            if (out.current) {
+                make_current(out.current->credentials, out.current->version);
+                if (out.refreshed && current_.expires_at) {
+                    lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(*current_.expires_at - call.wall_now());
+                }
+            }
         }
         renewing_ = false;
         ++rounds_;

@@ -68,6 +68,9 @@ private:
     // Waits, with the lock held on entry and on return, until the renewal in flight finishes,
     // the call's deadline passes or it is cancelled.
     void wait_for_renewal(std::unique_lock<std::mutex>& lock, Call& call);
+    // current_ expires within the leeway. For a token this process refreshed, whose whole
+    // lifetime it therefore knows, the leeway is at most half that lifetime: a server that issues
+    // tokens shorter-lived than the leeway would otherwise be asked for a new one on every call.
     bool expiring(const Call& call, std::chrono::seconds leeway) const;
     void make_current(const Credentials& credentials, std::uint64_t version);
 
@@ -79,6 +82,7 @@ private:
     Credentials current_;
     std::uint64_t version_ = 0;
     std::uint64_t generation_ = 0;
+    std::optional<std::chrono::seconds> lifetime_;  // of current_, when a refresh here issued it
     std::optional<Credentials> pending_;  // refreshed, not yet stored: written before anything else
     std::uint64_t pending_base_version_ = 0;
     std::optional<Credentials> seed_;
