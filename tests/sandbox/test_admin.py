@@ -193,13 +193,13 @@ def test_counters_count_requests_responses_and_the_in_flight_peak(sandbox: Sandb
     t = sandbox.connect()["access_token"]
     sandbox.admin_ok("POST", "/admin/counters/reset")
     sandbox.admin_ok("POST", "/admin/faults", {"method": "GET", "path": "/v1/account", "kind": "delay",
-                                               "delay_ms": 2500, "count": 4})
+                                               "delay_ms": 5000, "count": 4})
     results: list[int] = []
     threads = [threading.Thread(target=lambda: results.append(sandbox.get("/v1/account", token=t).status))
                for _ in range(4)]
     for th in threads:
         th.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 15  # the four overlap even if their connections open slowly
     peak_seen = 0
     while time.monotonic() < deadline and peak_seen < 5:  # the four delayed ones and this admin request
         peak_seen = sandbox.admin_ok("GET", "/admin/counters")["in_flight"]
