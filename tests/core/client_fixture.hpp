@@ -204,6 +204,15 @@ inline CallOptions cancel_option(std::shared_ptr<CancellationToken> cancel) {
     return o;
 }
 
+// acc_1 stored with access token at-1 and refresh token rt-1, expiring `valid_for` after the
+// test clock's now, and a session for it.
+inline Session stored_session(Fixture& f, std::chrono::seconds valid_for = std::chrono::hours(1)) {
+    if (!f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall() + valid_for))) {
+        throw std::logic_error("acc_1 is stored already");
+    }
+    return f.client.session("acc_1");
+}
+
 // The exception `body` throws, as `Exception`; fails the test if it throws nothing or another.
 template <typename Exception, typename Body>
 Exception thrown_by(Body&& body) {

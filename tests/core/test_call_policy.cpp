@@ -15,11 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Session stored_session(Fixture& f, std::chrono::seconds valid_for = 1h) {
-    REQUIRE(f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall() + valid_for)));
-    return f.client.session("acc_1");
-}
-
 std::exception_ptr connection_error(bool request_sent) {
     ErrorDetails details;
     details.request_sent = request_sent;

@@ -15,11 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Session stored_session(Fixture& f, std::chrono::seconds valid_for = 1h) {
-    REQUIRE(f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall() + valid_for)));
-    return f.client.session("acc_1");
-}
-
 // `step`, whose reply the server drops at `when` instead of writing.
 Step dropped(Step step, const char* when) {
     step.reply.headers.push_back({wire_fault_header, when});
