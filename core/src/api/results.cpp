@@ -272,19 +272,31 @@ Profile read_profile_fields(const json::object& item) {
     return p;
 }
 
-std::vector<Calendar> read_calendars(std::string_view body) {
+namespace {
+
+// The objects of the reply's array `key`, each read by `read_fields`, each raw_json the server's
+// own text of that item. Parsed with a stack buffer first: these are the hot calls.
+template <class T, class ReadFields>
+std::vector<T> read_listed(std::string_view body, std::string_view key, std::string_view what,
+                           ReadFields read_fields) {
     alignas(std::max_align_t) unsigned char buffer[kParseBufferBytes];
     json::monotonic_resource resource(buffer, sizeof buffer);
-    const json::value root = parse_reply(body, "list calendars", &resource);
-    const json::array& items = array_of_objects(root.get_object(), "calendars", "list calendars");
-    const std::vector<std::string_view> texts = ItemTexts::find(body, "calendars", items.size());
-    std::vector<Calendar> out;
+    const json::value root = parse_reply(body, what, &resource);
+    const json::array& items = array_of_objects(root.get_object(), key, what);
+    const std::vector<std::string_view> texts = ItemTexts::find(body, key, items.size());
+    std::vector<T> out;
     out.reserve(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
-        out.push_back(read_calendar_fields(items[i].get_object()));
+        out.push_back(read_fields(items[i].get_object()));
         out.back().raw_json = raw_text(items[i].get_object(), texts, i);
     }
     return out;
+}
+
+}  // namespace
+
+std::vector<Calendar> read_calendars(std::string_view body) {
+    return read_listed<Calendar>(body, "calendars", "list calendars", read_calendar_fields);
 }
 
 Account read_account(std::string_view body) {
@@ -320,18 +332,7 @@ UserInfo read_userinfo(std::string_view body) {
 }
 
 std::vector<Profile> read_profiles(std::string_view body) {
-    alignas(std::max_align_t) unsigned char buffer[kParseBufferBytes];
-    json::monotonic_resource resource(buffer, sizeof buffer);
-    const json::value root = parse_reply(body, "profiles", &resource);
-    const json::array& items = array_of_objects(root.get_object(), "profiles", "profiles");
-    const std::vector<std::string_view> texts = ItemTexts::find(body, "profiles", items.size());
-    std::vector<Profile> out;
-    out.reserve(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        out.push_back(read_profile_fields(items[i].get_object()));
-        out.back().raw_json = raw_text(items[i].get_object(), texts, i);
-    }
-    return out;
+    return read_listed<Profile>(body, "profiles", "profiles", read_profile_fields);
 }
 
 }  // namespace calbridge::detail
