@@ -38,6 +38,23 @@ struct Timeouts {
     std::chrono::milliseconds request{30'000};  // one logical call, retries and refreshes included
 };
 
+// The refresh lease of a shared store (SQLite, PostgreSQL, file): one refresh per account
+// across every process that shares the store.
+struct RefreshLeaseOptions {
+    // How long a lease lives unless renewed; the holder renews it every ttl/3 while its token
+    // request is in flight, so a slow server does not let a second holder in, and a holder that
+    // dies (or stops) blocks the others for at most this long.
+    std::chrono::milliseconds ttl{30'000};
+    // The hard deadline D of the holder's token request (also bounded by the call's own
+    // deadline). Zero: ttl / 3, so that ttl >= 3 * D.
+    std::chrono::milliseconds request_timeout{0};
+    // How often a waiter looks at the store when the store cannot notify it (a random jitter of
+    // up to half as much again is added, so waiters do not poll in step).
+    std::chrono::milliseconds poll_interval{50};
+    // Who holds a lease, as stored; shown in the store for diagnosis. Empty: "<host>:<pid>:<random>".
+    std::string owner;
+};
+
 // How credentials are sent to the token endpoint (PROTOCOL.md §2).
 enum class TokenRequestEncoding { form, json };
 enum class ClientAuthentication { request_body, http_basic };
@@ -60,6 +77,7 @@ struct ClientOptions {
     bool require_secure_redirect_uri = true;
 
     Timeouts timeouts;
+    RefreshLeaseOptions refresh_lease;
     TlsTrust tls;
     // Refresh this long before the access token expires; for a token this client refreshed
     // itself, at most half its lifetime (so 30 s tokens are not refreshed on every call).
@@ -78,7 +96,8 @@ public:
 
     // Reads a JSON object: {"client_id", "client_secret", "data_center" or "data_centre",
     // "api_url", "app_url", "redirect_uris", "require_secure_redirect_uri",
-    // "connect_timeout_ms", "request_timeout_ms", "ca_file", "ca_pem", "leeway_seconds",
+    // "connect_timeout_ms", "request_timeout_ms", "lease_ttl_ms", "lease_request_timeout_ms",
+    // "lease_poll_interval_ms", "lease_owner", "ca_file", "ca_pem", "leeway_seconds",
     // "user_agent", "token_encoding" ("form"|"json"), "client_authentication"
     // ("request_body"|"http_basic")}. Unknown keys are a ConfigurationError (a typo should not
     // pass silently).
@@ -91,6 +110,9 @@ public:
     const std::string& app_url() const noexcept { return app_url_; }  // no trailing slash
     const std::vector<std::string>& redirect_uris() const noexcept { return options_.redirect_uris; }
     const Timeouts& timeouts() const noexcept { return options_.timeouts; }
+    const RefreshLeaseOptions& refresh_lease() const noexcept { return options_.refresh_lease; }
+    // The holder's token request deadline D: request_timeout, or ttl / 3 when that is zero.
+    std::chrono::milliseconds lease_request_timeout() const noexcept;
     const TlsTrust& tls() const noexcept { return options_.tls; }
     std::chrono::seconds leeway() const noexcept { return options_.leeway; }
     const std::string& user_agent() const noexcept { return options_.user_agent; }

@@ -132,6 +132,17 @@ void validate(ClientOptions& o) {
     if (o.leeway.count() < 0 || o.leeway > std::chrono::hours(24)) {
         throw ConfigurationError("leeway must be between 0 seconds and 24 hours");
     }
+    const auto& lease = o.refresh_lease;
+    if (lease.ttl < std::chrono::milliseconds(10) || lease.ttl > std::chrono::hours(1)) {
+        throw ConfigurationError("refresh lease ttl must be between 10 ms and 1 hour");
+    }
+    if (lease.request_timeout.count() < 0) throw ConfigurationError("refresh lease request timeout must not be negative");
+    if (lease.poll_interval < std::chrono::milliseconds(1) || lease.poll_interval > std::chrono::minutes(1)) {
+        throw ConfigurationError("refresh lease poll interval must be between 1 ms and 1 minute");
+    }
+    if (lease.owner.size() > 200 || has_control_or_space(lease.owner)) {
+        throw ConfigurationError("refresh lease owner must be at most 200 characters, without whitespace or control characters");
+    }
     switch (o.tls.source) {
         case TlsTrust::Source::system: break;
         case TlsTrust::Source::ca_file:
@@ -209,6 +220,11 @@ Config::Config(ClientOptions options) : options_(std::move(options)) {
     app_url_ = normalize_service_url("app_url", options_.app_url.value_or(defaults.app_url));
 }
 
+std::chrono::milliseconds Config::lease_request_timeout() const noexcept {
+    const auto& lease = options_.refresh_lease;
+    return lease.request_timeout.count() > 0 ? lease.request_timeout : lease.ttl / 3;
+}
+
 void Config::check_redirect_uri(std::string_view redirect_uri) const {
     if (redirect_uri.empty()) throw ConfigurationError("redirect_uri is empty");
     const auto r = parse_redirect_uri("redirect_uri", redirect_uri);
@@ -257,6 +273,12 @@ Config Config::from_json(std::string_view text) {
         } else if (key == "require_secure_redirect_uri") o.require_secure_redirect_uri = get_bool(obj, key);
         else if (key == "connect_timeout_ms") o.timeouts.connect = std::chrono::milliseconds(get_integer(obj, key));
         else if (key == "request_timeout_ms") o.timeouts.request = std::chrono::milliseconds(get_integer(obj, key));
+        else if (key == "lease_ttl_ms") o.refresh_lease.ttl = std::chrono::milliseconds(get_integer(obj, key));
+        else if (key == "lease_request_timeout_ms") {
+            o.refresh_lease.request_timeout = std::chrono::milliseconds(get_integer(obj, key));
+        } else if (key == "lease_poll_interval_ms") {
+            o.refresh_lease.poll_interval = std::chrono::milliseconds(get_integer(obj, key));
+        } else if (key == "lease_owner") o.refresh_lease.owner = get_string(obj, key);
         else if (key == "ca_file") {
             o.tls.source = TlsTrust::Source::ca_file;
             o.tls.ca_file = get_string(obj, key);

@@ -360,3 +360,17 @@ bool FileTokenStore::remove(std::string_view account) {
 }
 
 }  // namespace calbridge
+
+// TEMPORARY: replaced by the file store's lease implementation.
+namespace calbridge {
+LeaseClaim FileTokenStore::claim(std::string_view, std::uint64_t, std::string_view, std::chrono::milliseconds) {
+    throw StoreError("file store lease: not implemented yet");
+}
+bool FileTokenStore::renew(std::string_view, std::uint64_t, std::chrono::milliseconds) {
+    throw StoreError("file store lease: not implemented yet");
+}
+void FileTokenStore::release(std::string_view, std::uint64_t) {}
+bool FileTokenStore::mark_reauthorization_required(std::string_view, std::uint64_t) {
+    throw StoreError("file store lease: not implemented yet");
+}
+}  // namespace calbridge
