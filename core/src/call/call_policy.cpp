@@ -108,6 +108,14 @@ bool Call::wait(std::chrono::milliseconds delay) {
     return true;
 }
 
+bool Call::pause(std::chrono::milliseconds delay) {
+    const SteadyTime start = now();
+    const SteadyTime until = std::min(deadline_, start + delay);
+    if (until > start && env_.waiter(until, cancel_.get())) throw CancelledError("cancelled while waiting");
+    if (cancel_ && cancel_->is_cancelled()) throw CancelledError("cancelled while waiting");
+    return start + delay <= deadline_;
+}
+
 std::chrono::milliseconds Call::backoff() const noexcept {
     auto delay = env_.retry.initial_backoff;
     for (int i = 0; i < retries_taken_ && delay < env_.retry.max_backoff; ++i) delay *= 2;

@@ -10,6 +10,7 @@
 
 #include "log/logger.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string_view>
@@ -51,6 +52,25 @@ public:
     // transport throws when no retry is allowed, TimeoutError once the deadline has passed,
     // CancelledError when cancelled.
     HttpResponse send(const HttpRequest& request, Replay replay);
+
+    // Narrows the deadline to `until` (when earlier) until the returned guard goes, e.g. the
+    // hard deadline of a token request sent under a refresh lease.
+    class DeadlineLimit {
+    public:
+        DeadlineLimit(Call& call, SteadyTime until) noexcept
+            : call_(call), saved_(call.deadline_) { call.deadline_ = std::min(call.deadline_, until); }
+        ~DeadlineLimit() { call_.deadline_ = saved_; }
+        DeadlineLimit(const DeadlineLimit&) = delete;
+        DeadlineLimit& operator=(const DeadlineLimit&) = delete;
+
+    private:
+        Call& call_;
+        SteadyTime saved_;
+    };
+
+    // Waits `delay`, cut short at the deadline, with the call's waiter (cancellation and the
+    // poll hook heard). False when the deadline came first; CancelledError when cancelled.
+    bool pause(std::chrono::milliseconds delay);
 
     // Takes one retry from the budget (the retry after a 401); false when it is spent.
     bool take_retry() noexcept;

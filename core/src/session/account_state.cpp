@@ -6,6 +6,8 @@
 #include <calbridge/transport.hpp>
 
 #include <algorithm>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace calbridge::detail {
@@ -34,16 +36,6 @@ public:
 
 bool renewing_on_this_thread(const AccountState* state) {
     return std::find(renewing_here.begin(), renewing_here.end(), state) != renewing_here.end();
-}
-
-// Turns the call's remaining time, measured on its (injectable) steady clock, into a time on
-// the real clock that condition variables wait on.
-std::optional<std::chrono::steady_clock::time_point> real_deadline(const Call& call) {
-    if (call.deadline() == SteadyTime::max()) return std::nullopt;
-    constexpr auto longest = std::chrono::hours(24 * 365);
-    const auto remaining = std::clamp<std::chrono::steady_clock::duration>(
-        call.deadline() - call.now(), std::chrono::steady_clock::duration::zero(), longest);
-    return std::chrono::steady_clock::now() + remaining;
 }
 
 }  // namespace
@@ -88,33 +80,31 @@ void AccountState::make_current(const Credentials& credentials, std::uint64_t ve
     loaded_ = true;
 }
 
+std::optional<Lease> AccountState::ready(const Call& call, std::chrono::seconds leeway,
+                                         std::optional<std::uint64_t> rejected) const {
+    if (!loaded_ || pending_) return std::nullopt;
+    // After a 401: if the token has changed since, retry with the new one; if not, renew.
+    const bool replaced = rejected && *rejected != generation_;
+    if (rejected && !replaced) return std::nullopt;
+    if (expiring(call, leeway)) return std::nullopt;
+    return Lease{current_.access_token, generation_};
+}
+
 Lease AccountState::obtain(const ClientState& client, Call& call, std::optional<std::uint64_t> rejected) {
     const auto leeway = client.config.leeway();
     std::unique_lock lock(mutex_);
     for (;;) {
-        if (renewing_) {
-            const std::uint64_t round = rounds_;
-            lock.unlock();
+        if (flight_.busy()) {
             if (renewing_on_this_thread(this)) {
+                lock.unlock();
                 throw UserCallbackError("a callback asked for account " + account_ +
                                         "'s token during that account's own token renewal");
             }
             call.log()(LogLevel::debug, [&] { return "account " + account_ + ": waits for the token renewal in flight"; });
-            lock.lock();
-            if (rounds_ == round) wait_for_renewal(lock, call);
-            if (rounds_ != round && last_failure_) {
-                const SharedFailure failure = *last_failure_;
-                lock.unlock();
-                throw_error(failure.code, failure.message, failure.details);
-            }
+            flight_.follow(lock, call, account_);
             continue;  // look again: the renewal may have given what this call needs
         }
-
-        if (loaded_ && !pending_) {
-            // After a 401: if the token has changed since, retry with the new one; if not, renew.
-            const bool replaced = rejected && *rejected != generation_;
-            if ((!rejected || replaced) && !expiring(call, leeway)) return Lease{current_.access_token, generation_};
-        }
+        if (auto lease = ready(call, leeway, rejected)) return *lease;
 
         // This thread renews; others arriving meanwhile wait for its result.
         RenewalInput input;
@@ -124,96 +114,71 @@ Lease AccountState::obtain(const ClientState& client, Call& call, std::optional<
         if (rejected && loaded_ && *rejected == generation_) input.rejected = current_.access_token;
         input.seed = seed_;
         const std::uint64_t adoptions = adoptions_;
-        renewing_ = true;
+        flight_.begin();
         lock.unlock();
 
-        RenewalOutcome out;
+        RenewalOutcome outcome;
         {
             const RenewingHere mark(this);
-            out = renew(client, call, input);
+            outcome = renew(client, call, input);
         }
 
         lock.lock();
-        if (adoptions_ == adoptions) {  // else a new authorization landed meanwhile and wins
-            if (out.clear_pending) pending_.reset();
-            if (out.pending) {
-                pending_ = std::move(out.pending->credentials);
-                pending_base_version_ = out.pending->version;
-            }
-            if (out.seed_used || out.current) seed_.reset();
-            if (out.current) {
-                make_current(out.current->credentials, out.current->version);
-                if (out.refreshed && current_.expires_at) {
-                    lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(*current_.expires_at - call.wall_now());
-                }
-            }
-        }
-        renewing_ = false;
-        ++rounds_;
-        last_failure_.reset();
-        if (out.error) {
+        Settled settled = apply(std::move(outcome), adoptions_ != adoptions, call);
+        std::optional<SingleFlight::Failure> shared;
+        if (settled.error) {
             try {
-                std::rethrow_exception(out.error);
+                std::rethrow_exception(settled.error);
             } catch (const Error& e) {
-                if (shared_with_waiters(e.code())) last_failure_ = SharedFailure{e.code(), e.what(), e.details()};
+                if (shared_with_waiters(e.code())) shared = SingleFlight::Failure{e.code(), e.what(), e.details()};
             } catch (...) {
             }
         }
-        Lease lease{current_.access_token, generation_};
-        std::optional<Credentials> refreshed;
-        if (out.refreshed && out.current) refreshed = current_;
+        flight_.finish(std::move(shared));
         lock.unlock();
-        renewed_.notify_all();
+        flight_.notify();
 
         // Hooks last, with no lock held and the state already published.
-        if (out.reauthorization_required) client.notify_reauthorization_required(account_);
-        if (out.error) std::rethrow_exception(out.error);
-        if (refreshed) client.notify_refreshed(*refreshed);
-        return lease;
+        if (settled.reauthorization_required) client.notify_reauthorization_required(account_);
+        if (settled.error) std::rethrow_exception(settled.error);
+        if (settled.refreshed) client.notify_refreshed(*settled.refreshed);
+        return settled.lease;
     }
 }
 
-void AccountState::wait_for_renewal(std::unique_lock<std::mutex>& lock, Call& call) {
-    const std::uint64_t round = rounds_;
-    const auto until = real_deadline(call);
-    CancellationToken* cancel = call.cancel();
-
-    // Subscribing runs the callback at once if the token is already cancelled, and the
-    // callback takes our mutex: so subscribe, and later unsubscribe, with the mutex released.
-    // The callback locks before notifying, so the wake-up cannot slip between a check and
-    // the wait.
-    lock.unlock();
-    {
-        CancellationToken::Subscription subscription;
-        if (cancel != nullptr) {
-            subscription = cancel->on_cancel([this] {
-                { std::lock_guard wake(mutex_); }
-                renewed_.notify_all();
-            });
-        }
-        std::unique_lock inner(mutex_);
-        const auto done = [&] { return rounds_ != round || (cancel != nullptr && cancel->is_cancelled()); };
-        const SteadyTime end = until.value_or(SteadyTime::max());
-        for (;;) {
-            const SteadyTime slice = cancel != nullptr ? cancel->poll_due(end) : end;
-            if (slice == SteadyTime::max()) {
-                renewed_.wait(inner, done);
-                break;
-            }
-            if (renewed_.wait_until(inner, slice, done) || slice >= end) break;
-            inner.unlock();  // the poll hook may cancel, and the wake-up takes this mutex
-            if (cancel != nullptr) cancel->poll();
-            inner.lock();
-        }
-    }  // `inner` unlocks before the subscription goes
-    lock.lock();
-    if (rounds_ == round) {
-        lock.unlock();
-        call.check_live("waiting for the token renewal of account " + account_);
-        // The real clock ran out first while the call's own clock says there is time left
-        // (an injected clock): report the wait as what it was.
-        throw TimeoutError("account " + account_ + ": gave up waiting for the token renewal in flight");
+AccountState::Settled AccountState::apply(RenewalOutcome outcome, bool overlapped_adoption, const Call& call) {
+    Settled settled;
+    if (!overlapped_adoption) {
+        if (outcome.pending_settled) pending_.reset();
+        if (outcome.store_seen) seed_.reset();
     }
+    std::visit(
+        [&](auto& result) {
+            using Result = std::decay_t<decltype(result)>;
+            if constexpr (std::is_same_v<Result, Renewed>) {
+                if (!overlapped_adoption) {
+                    pending_.reset();
+                    seed_.reset();
+                    make_current(result.credentials.credentials, result.credentials.version);
+                    if (result.refreshed && current_.expires_at) {
+                        lifetime_ = std::chrono::duration_cast<std::chrono::seconds>(*current_.expires_at - call.wall_now());
+                    }
+                    if (result.refreshed) settled.refreshed = current_;
+                }
+            } else if constexpr (std::is_same_v<Result, RefreshedNotStored>) {
+                if (!overlapped_adoption) {
+                    pending_ = std::move(result.fresh);
+                    pending_base_version_ = result.base_version;
+                }
+                settled.error = result.error;
+            } else {
+                settled.error = result.error;
+                settled.reauthorization_required = result.reauthorization_required;
+            }
+        },
+        outcome.result);
+    settled.lease = Lease{current_.access_token, generation_};
+    return settled;
 }
 
 }  // namespace calbridge::detail

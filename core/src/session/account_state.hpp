@@ -13,8 +13,9 @@
 #include <calbridge/secret.hpp>
 
 #include "call/call_policy.hpp"
+#include "session/renewal.hpp"
+#include "session/single_flight.hpp"
 
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -58,16 +59,20 @@ public:
     void offer_seed(const Credentials& credentials);
 
 private:
-    struct SharedFailure {
-        ErrorCode code;
-        std::string message;
-        ErrorDetails details;
+    // What the round's leader does once the lock is released: hooks, then return or throw.
+    struct Settled {
+        Lease lease;
+        std::optional<Credentials> refreshed;  // run on_refresh with these
+        bool reauthorization_required = false;
+        std::exception_ptr error;
     };
 
     Lease obtain(const ClientState& client, Call& call, std::optional<std::uint64_t> rejected);
-    // Waits, with the lock held on entry and on return, until the renewal in flight finishes,
-    // the call's deadline passes or it is cancelled.
-    void wait_for_renewal(std::unique_lock<std::mutex>& lock, Call& call);
+    // The current token when it may be sent as it is (lock held).
+    std::optional<Lease> ready(const Call& call, std::chrono::seconds leeway, std::optional<std::uint64_t> rejected) const;
+    // Applies a round's outcome (lock held); a round that overlapped adopt() keeps its result
+    // out, since a new authorization wins.
+    Settled apply(RenewalOutcome outcome, bool overlapped_adoption, const Call& call);
     // current_ expires within the leeway. For a token this process refreshed, whose whole
     // lifetime it therefore knows, the leeway is at most half that lifetime: a server that issues
     // tokens shorter-lived than the leeway would otherwise be asked for a new one on every call.
@@ -77,7 +82,7 @@ private:
     const std::string account_;
 
     mutable std::mutex mutex_;
-    std::condition_variable renewed_;
+    SingleFlight flight_{mutex_};  // one thread of this process renews, the others wait
     bool loaded_ = false;
     Credentials current_;
     std::uint64_t version_ = 0;
@@ -86,10 +91,7 @@ private:
     std::optional<Credentials> pending_;  // refreshed, not yet stored: written before anything else
     std::uint64_t pending_base_version_ = 0;
     std::optional<Credentials> seed_;
-    bool renewing_ = false;           // a leader is doing I/O for this account
-    std::uint64_t rounds_ = 0;        // renewals finished
-    std::uint64_t adoptions_ = 0;     // adopt() calls: a renewal that overlaps one keeps its result out
-    std::optional<SharedFailure> last_failure_;  // of the last round, for the threads that waited on it
+    std::uint64_t adoptions_ = 0;  // adopt() calls: a renewal that overlaps one keeps its result out
 };
 
 }  // namespace calbridge::detail

@@ -1,7 +1,8 @@
 // What the one thread that renews an account's token does, with no lock held: write pending
-// credentials, re-read the store, refresh, compare-and-swap the result into the store
-// (DESIGN.md "Tokens are never lost"). It reports what it did instead of changing state, so
-// the caller applies it under its lock, errors included. Internal to the core.
+// credentials, re-read the store, refresh (under the store's refresh lease when it is shared),
+// compare-and-swap the result into the store (DESIGN "Tokens are never lost"). It reports
+// what the round ended in instead of changing state, so the caller applies it under its lock,
+// errors included. Internal to the core.
 #pragma once
 
 #include <calbridge/credentials.hpp>
@@ -12,6 +13,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace calbridge::detail {
 
@@ -25,18 +27,35 @@ struct RenewalInput {
     std::optional<Credentials> seed;     // to insert if the store has nothing
 };
 
-struct RenewalOutcome {
-    std::optional<VersionedCredentials> current;  // the credentials to use from now on
-    bool clear_pending = false;
-    std::optional<VersionedCredentials> pending;  // refreshed but not stored (version = the base)
-    bool seed_used = false;
-    bool refreshed = false;                 // `current` comes from a refresh: run on_refresh
-    bool reauthorization_required = false;  // run on_reauthorization_required
-    std::exception_ptr error;               // to throw once the outcome is applied
+// The round ended with credentials to use from now on (stored, or adopted from the store).
+struct Renewed {
+    VersionedCredentials credentials;
+    bool refreshed = false;  // this round's refresh (or its late write) made them: run on_refresh
 };
 
-// Never throws: a failure is reported in `error`, next to whatever must still be kept (the
-// pending credentials of a failed store write).
+// The refresh worked but its store write failed: the new credentials are kept in memory and
+// written before anything else by the next round, whose compare-and-swap uses `base_version`.
+struct RefreshedNotStored {
+    Credentials fresh;
+    std::uint64_t base_version = 0;
+    std::exception_ptr error;
+};
+
+// The round failed; nothing new to use.
+struct RenewalFailed {
+    std::exception_ptr error;
+    bool reauthorization_required = false;  // the grant is gone: run on_reauthorization_required
+};
+
+struct RenewalOutcome {
+    std::variant<Renewed, RefreshedNotStored, RenewalFailed> result;
+    // Pending credentials from an earlier round were written or dropped: forget them.
+    bool pending_settled = false;
+    // The store was read (or the seed inserted): the seed is spent.
+    bool store_seen = false;
+};
+
+// Never throws: a failure is reported as RenewalFailed or RefreshedNotStored.
 RenewalOutcome renew(const ClientState& client, Call& call, const RenewalInput& input) noexcept;
 
 // A token that may be sent: not empty, not the rejected one, not expiring within `leeway`.

@@ -43,4 +43,28 @@ std::uint64_t store_replace(TokenStore& store, std::string_view account, const C
     return guarded("replace", account, [&] { return store.replace(account, credentials); });
 }
 
+LeaseClaim lease_claim(RefreshLeases& leases, std::string_view account, std::uint64_t expected_version,
+                       std::string_view owner, std::chrono::milliseconds ttl) {
+    return guarded("lease claim", account, [&] { return leases.claim(account, expected_version, owner, ttl); });
+}
+
+bool lease_renew(RefreshLeases& leases, std::string_view account, std::uint64_t epoch, std::chrono::milliseconds ttl) {
+    return guarded("lease renewal", account, [&] { return leases.renew(account, epoch, ttl); });
+}
+
+void lease_release(RefreshLeases& leases, std::string_view account, std::uint64_t epoch) {
+    guarded("lease release", account, [&] { leases.release(account, epoch); });
+}
+
+bool lease_mark_reauthorization_required(RefreshLeases& leases, std::string_view account,
+                                         std::uint64_t expected_version) {
+    return guarded("reauthorization mark", account,
+                   [&] { return leases.mark_reauthorization_required(account, expected_version); });
+}
+
+bool lease_wait_for_change(RefreshLeases& leases, std::string_view account, std::uint64_t version,
+                           std::chrono::milliseconds timeout) {
+    return guarded("wait for change", account, [&] { return leases.wait_for_change(account, version, timeout); });
+}
+
 }  // namespace calbridge::detail

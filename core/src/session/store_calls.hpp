@@ -5,6 +5,7 @@
 
 #include <calbridge/store.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -16,5 +17,14 @@ std::optional<std::uint64_t> store_insert(TokenStore& store, std::string_view ac
 std::optional<std::uint64_t> store_save(TokenStore& store, std::string_view account, const Credentials& credentials,
                                         std::uint64_t expected_version);
 std::uint64_t store_replace(TokenStore& store, std::string_view account, const Credentials& credentials);
+
+// The refresh lease of a shared store, with the same error translation.
+LeaseClaim lease_claim(RefreshLeases& leases, std::string_view account, std::uint64_t expected_version,
+                       std::string_view owner, std::chrono::milliseconds ttl);
+bool lease_renew(RefreshLeases& leases, std::string_view account, std::uint64_t epoch, std::chrono::milliseconds ttl);
+void lease_release(RefreshLeases& leases, std::string_view account, std::uint64_t epoch);
+bool lease_mark_reauthorization_required(RefreshLeases& leases, std::string_view account, std::uint64_t expected_version);
+bool lease_wait_for_change(RefreshLeases& leases, std::string_view account, std::uint64_t version,
+                           std::chrono::milliseconds timeout);
 
 }  // namespace calbridge::detail
