@@ -1,9 +1,11 @@
 // Token stores: the TokenStore contract, run against every store, then what only the file store
 // promises (durability, modes, crash safety, hostile keys, serialised writers, the lease in its
-// file). The refresh lease contract is in test_store_leases.cpp.
+// file). The refresh lease contract is in test_store_leases.cpp, the SQLite store's own
+// promises in test_sqlite_store.cpp.
 #include "support/catch.hpp"
 
 #include <calbridge/errors.hpp>
+#include <calbridge/sqlite_store.hpp>
 #include <calbridge/store.hpp>
 
 #include "store/file_store_hooks.hpp"
@@ -77,19 +79,25 @@ struct FileStoreFixture {
     FileTokenStore store{dir.path() / "tokens"};
 };
 
+struct SqliteStoreFixture {
+    TempDir dir;
+    SqliteTokenStore store{dir.path() / "tokens.db"};
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // The contract every TokenStore keeps.
 
 TEMPLATE_TEST_CASE("loading an account the store never saw gives nothing", "[store]", MemoryStoreFixture,
-                   FileStoreFixture) {
+                   FileStoreFixture, SqliteStoreFixture) {
     TestType fixture;
     CHECK(fixture.store.load("acc_unknown") == std::nullopt);
 }
 
 TEMPLATE_TEST_CASE("insert stores version 1 once and refuses an account that exists", "[store]",
-                   MemoryStoreFixture, FileStoreFixture) {
+                   MemoryStoreFixture, FileStoreFixture,
+                   SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
 
@@ -103,7 +111,8 @@ TEMPLATE_TEST_CASE("insert stores version 1 once and refuses an account that exi
 }
 
 TEMPLATE_TEST_CASE("save writes only over the version it expects (compare-and-swap)", "[store]",
-                   MemoryStoreFixture, FileStoreFixture) {
+                   MemoryStoreFixture, FileStoreFixture,
+                   SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
     REQUIRE(store.insert("acc_1", credentials("acc_1", "v1")) == std::uint64_t{1});
@@ -120,7 +129,8 @@ TEMPLATE_TEST_CASE("save writes only over the version it expects (compare-and-sw
 }
 
 TEMPLATE_TEST_CASE("save to a missing or removed account is a conflict, not a write", "[store]",
-                   MemoryStoreFixture, FileStoreFixture) {
+                   MemoryStoreFixture, FileStoreFixture,
+                   SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
 
@@ -133,7 +143,7 @@ TEMPLATE_TEST_CASE("save to a missing or removed account is a conflict, not a wr
 }
 
 TEMPLATE_TEST_CASE("replace writes unconditionally and bumps the version", "[store]", MemoryStoreFixture,
-                   FileStoreFixture) {
+                   FileStoreFixture, SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
 
@@ -149,7 +159,7 @@ TEMPLATE_TEST_CASE("replace writes unconditionally and bumps the version", "[sto
 }
 
 TEMPLATE_TEST_CASE("remove deletes an account and says whether there was one", "[store]", MemoryStoreFixture,
-                   FileStoreFixture) {
+                   FileStoreFixture, SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
     REQUIRE(store.insert("acc_1", credentials("acc_1", "v1")) == std::uint64_t{1});
@@ -162,7 +172,8 @@ TEMPLATE_TEST_CASE("remove deletes an account and says whether there was one", "
     CHECK(store.insert("acc_1", credentials("acc_1", "again")) == std::uint64_t{1});
 }
 
-TEMPLATE_TEST_CASE("accounts have independent versions", "[store]", MemoryStoreFixture, FileStoreFixture) {
+TEMPLATE_TEST_CASE("accounts have independent versions", "[store]", MemoryStoreFixture, FileStoreFixture,
+                   SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
     REQUIRE(store.replace("acc_1", credentials("acc_1", "a")) == 1);
@@ -174,7 +185,7 @@ TEMPLATE_TEST_CASE("accounts have independent versions", "[store]", MemoryStoreF
 }
 
 TEMPLATE_TEST_CASE("concurrent compare-and-swap increments lose no update", "[store]", MemoryStoreFixture,
-                   FileStoreFixture) {
+                   FileStoreFixture, SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
     REQUIRE(store.insert("acc", credentials("acc", "0")) == std::uint64_t{1});
