@@ -336,7 +336,7 @@ TEST_CASE("a failed SQLite call leaves no transaction open", "[store][sqlite]") 
     CHECK(store.claim("acc_1", 2, "owner-a", 30s).status == LeaseClaim::Status::granted);
 }
 
-TEST_CASE("an SQLite writer that holds the lock past the busy timeout makes writes a StoreError; loads go on",
+TEST_CASE("an SQLite writer that holds the lock past the busy timeout makes writes a StoreError and loads go on",
           "[store][sqlite]") {
     TempDir dir;
     SqliteTokenStore store(dir.path() / "tokens.db", SqliteStoreOptions{100ms});
