@@ -502,7 +502,7 @@ struct Database {
 // A connection for one call, given back to its pool when the call ends.
 class Borrowed {
 public:
-    explicit Borrowed(Database& impl) : pool_(impl.current_pool()) {
+    explicit Borrowed(Database& database) : pool_(database.current_pool()) {
         {
             const std::lock_guard lock(pool_.mutex);
             if (!pool_.idle.empty()) {
@@ -510,12 +510,13 @@ public:
                 pool_.idle.pop_back();
             }
         }
-        if (!connection_) connection_ = impl.open_connection();
+        if (!connection_) connection_ = database.open_connection();
     }
     Borrowed(const Borrowed&) = delete;
     Borrowed& operator=(const Borrowed&) = delete;
 
-    // A connection still in a transaction (its rollback failed) is closed, not kept.
+    // A connection still in a transaction (its rollback failed) is closed, not kept; one from
+    // before a fork() this very call made (a hook, say) is left to the parent.
     ~Borrowed() {
         if (connection_->in_transaction() || connection_->pid() != ::getpid()) return;
         const std::lock_guard lock(pool_.mutex);
@@ -526,7 +527,7 @@ public:
 
 private:
     Pool& pool_;
-    std::unique_ptr<Connection> connection_;  // declared last: closed (when not kept) before anything else goes
+    std::unique_ptr<Connection> connection_;
 };
 
 }  // namespace
