@@ -1,11 +1,15 @@
-// Token stores: the TokenStore contract, run against both stores, then what only the file store
-// promises (durability, modes, crash safety, hostile keys, serialised writers).
+// Token stores: the TokenStore contract, run against every store, then what only the file store
+// promises (durability, modes, crash safety, hostile keys, serialised writers, the lease in its
+// file). The refresh lease contract is in test_store_leases.cpp, the SQLite store's own
+// promises in test_sqlite_store.cpp.
 #include "support/catch.hpp"
 
 #include <calbridge/errors.hpp>
+#include <calbridge/sqlite_store.hpp>
 #include <calbridge/store.hpp>
 
 #include "store/file_store_hooks.hpp"
+#include "store_fixtures.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -25,29 +29,10 @@
 #include <unistd.h>
 
 using namespace calbridge;
+using namespace calbridge::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory per test, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "calbridge-store-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const noexcept { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // Sets the file store's pre-rename hook for one test.
 class ScopedRenameHook {
@@ -59,36 +44,6 @@ public:
     ScopedRenameHook& operator=(const ScopedRenameHook&) = delete;
     ~ScopedRenameHook() { detail::file_store_before_rename = nullptr; }
 };
-
-Credentials credentials(const std::string& account, const std::string& access_token) {
-    Credentials c;
-    c.access_token = Secret(access_token);
-    c.refresh_token = Secret("refresh-" + access_token);
-    c.account_id = account;
-    c.scope = {"read_events"};
-    c.expires_at = WallTime{} + std::chrono::hours(24 * 20000);
-    return c;
-}
-
-unsigned mode_of(const fs::path& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("stat failed: " + path.string());
-    return st.st_mode & 07777u;
-}
-
-std::vector<std::string> names_in(const fs::path& directory) {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(directory)) names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
-// fork() after flushing, so that a child cannot print the parent's buffered output again.
-pid_t fork_flushed() {
-    std::cout.flush();
-    std::fflush(nullptr);
-    return ::fork();
-}
 
 template <typename Exception, typename Body>
 Exception thrown_by(Body&& body) {
@@ -124,19 +79,25 @@ struct FileStoreFixture {
     FileTokenStore store{dir.path() / "tokens"};
 };
 
+struct SqliteStoreFixture {
+    TempDir dir;
+    SqliteTokenStore store{dir.path() / "tokens.db"};
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // The contract every TokenStore keeps.
 
 TEMPLATE_TEST_CASE("loading an account the store never saw gives nothing", "[store]", MemoryStoreFixture,
-                   FileStoreFixture) {
+                   FileStoreFixture, SqliteStoreFixture) {
     TestType fixture;
     CHECK(fixture.store.load("acc_unknown") == std::nullopt);
 }
 
 TEMPLATE_TEST_CASE("insert stores version 1 once and refuses an account that exists", "[store]",
-                   MemoryStoreFixture, FileStoreFixture) {
+                   MemoryStoreFixture, FileStoreFixture,
+                   SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
 
@@ -150,7 +111,8 @@ TEMPLATE_TEST_CASE("insert stores version 1 once and refuses an account that exi
 }
 
 TEMPLATE_TEST_CASE("save writes only over the version it expects (compare-and-swap)", "[store]",
-                   MemoryStoreFixture, FileStoreFixture) {
+                   MemoryStoreFixture, FileStoreFixture,
+                   SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
     REQUIRE(store.insert("acc_1", credentials("acc_1", "v1")) == std::uint64_t{1});
@@ -167,7 +129,8 @@ TEMPLATE_TEST_CASE("save writes only over the version it expects (compare-and-sw
 }
 
 TEMPLATE_TEST_CASE("save to a missing or removed account is a conflict, not a write", "[store]",
-                   MemoryStoreFixture, FileStoreFixture) {
+                   MemoryStoreFixture, FileStoreFixture,
+                   SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
 
@@ -180,7 +143,7 @@ TEMPLATE_TEST_CASE("save to a missing or removed account is a conflict, not a wr
 }
 
 TEMPLATE_TEST_CASE("replace writes unconditionally and bumps the version", "[store]", MemoryStoreFixture,
-                   FileStoreFixture) {
+                   FileStoreFixture, SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
 
@@ -196,7 +159,7 @@ TEMPLATE_TEST_CASE("replace writes unconditionally and bumps the version", "[sto
 }
 
 TEMPLATE_TEST_CASE("remove deletes an account and says whether there was one", "[store]", MemoryStoreFixture,
-                   FileStoreFixture) {
+                   FileStoreFixture, SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
     REQUIRE(store.insert("acc_1", credentials("acc_1", "v1")) == std::uint64_t{1});
@@ -209,7 +172,8 @@ TEMPLATE_TEST_CASE("remove deletes an account and says whether there was one", "
     CHECK(store.insert("acc_1", credentials("acc_1", "again")) == std::uint64_t{1});
 }
 
-TEMPLATE_TEST_CASE("accounts have independent versions", "[store]", MemoryStoreFixture, FileStoreFixture) {
+TEMPLATE_TEST_CASE("accounts have independent versions", "[store]", MemoryStoreFixture, FileStoreFixture,
+                   SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
     REQUIRE(store.replace("acc_1", credentials("acc_1", "a")) == 1);
@@ -221,7 +185,7 @@ TEMPLATE_TEST_CASE("accounts have independent versions", "[store]", MemoryStoreF
 }
 
 TEMPLATE_TEST_CASE("concurrent compare-and-swap increments lose no update", "[store]", MemoryStoreFixture,
-                   FileStoreFixture) {
+                   FileStoreFixture, SqliteStoreFixture) {
     TestType fixture;
     TokenStore& store = fixture.store;
     REQUIRE(store.insert("acc", credentials("acc", "0")) == std::uint64_t{1});
@@ -545,4 +509,117 @@ TEST_CASE("two processes writing one file store lose no update", "[store]") {
     REQUIRE(final_state.has_value());
     CHECK(final_state->version == 1 + children * increments);
     CHECK(final_state->credentials.access_token.reveal() == std::to_string(children * increments));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file store's refresh lease, as its files hold it (the contract is in test_store_leases.cpp).
+
+namespace {
+
+std::string file_text(const fs::path& file) {
+    std::ifstream in(file);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+Credentials minimal_credentials() {
+    Credentials c;
+    c.access_token = Secret("a");
+    c.account_id = "acc_1";
+    return c;
+}
+
+const std::string minimal_credentials_json = R"({"format":1,"token_type":"bearer","access_token":"a",)"
+                                             R"("refresh_token":"","scope":"","account_id":"acc_1","sub":""})";
+
+}  // namespace
+
+TEST_CASE("the file store keeps the lease and the mark in the account's file, only while set", "[store][lease]") {
+    TempDir dir;
+    FileTokenStore store(dir.path());
+    REQUIRE(store.replace("acc_1", minimal_credentials()) == 1);
+    const fs::path file = store.path_for("acc_1");
+
+    const auto before = std::chrono::system_clock::now();
+    const LeaseClaim claim = store.claim("acc_1", 1, "host:42:abc", std::chrono::seconds(30));
+    REQUIRE(claim.status == LeaseClaim::Status::granted);
+    REQUIRE(claim.epoch == 1);
+    const std::string leased = file_text(file);
+    const std::string prefix = R"({"version":1,"credentials":)" + minimal_credentials_json +
+                               R"(,"lease_epoch":1,"lease":{"owner":"host:42:abc","until":)";
+    REQUIRE(leased.rfind(prefix, 0) == 0);
+    const auto until = std::stoll(leased.substr(prefix.size()));
+    const auto expected = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              (before + std::chrono::seconds(30)).time_since_epoch())
+                              .count();
+    CHECK(until >= expected);
+    CHECK(until < expected + 60'000);
+
+    store.release("acc_1", claim.epoch);  // the lease goes, its epoch stays
+    CHECK(file_text(file) == R"({"version":1,"credentials":)" + minimal_credentials_json + R"(,"lease_epoch":1})");
+    REQUIRE(store.mark_reauthorization_required("acc_1", 1));
+    CHECK(file_text(file) == R"({"version":1,"credentials":)" + minimal_credentials_json +
+                                 R"(,"reauthorization_required":true,"lease_epoch":1})");
+    REQUIRE(store.replace("acc_1", minimal_credentials()) == 2);
+    CHECK(file_text(file) == R"({"version":2,"credentials":)" + minimal_credentials_json + R"(,"lease_epoch":1})");
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"acc_1.json", "acc_1.lock"});
+    CHECK(mode_of(file) == 0600u);
+}
+
+TEST_CASE("a file written before the lease existed loads unmarked and can be claimed", "[store][lease]") {
+    TempDir dir;
+    FileTokenStore store(dir.path());
+    std::ofstream(store.path_for("acc_1")) << R"({"version":5,"credentials":)" + minimal_credentials_json + "}";
+
+    const auto loaded = store.load("acc_1");
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->version == 5);
+    CHECK_FALSE(loaded->reauthorization_required);
+    CHECK(loaded->credentials == minimal_credentials());
+    const LeaseClaim claim = store.claim("acc_1", 5, "owner-a", std::chrono::seconds(30));
+    CHECK(claim.status == LeaseClaim::Status::granted);
+    CHECK(claim.epoch == 1);
+}
+
+TEST_CASE("a file with malformed lease fields is corrupt for every reader", "[store][lease]") {
+    TempDir dir;
+    FileTokenStore store(dir.path());
+    const std::string head = R"({"version":1,"credentials":)" + minimal_credentials_json;
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {head + R"(,"reauthorization_required":"SECRET"})", R"("reauthorization_required" is not a boolean)"},
+        {head + R"(,"lease_epoch":-1})", R"("lease_epoch" is not a non-negative integer)"},
+        {head + R"(,"lease_epoch":"SECRET"})", R"("lease_epoch" is not a non-negative integer)"},
+        {head + R"(,"lease":["SECRET"]})", R"("lease" is not {"owner": string, "until": integer})"},
+        {head + R"(,"lease":{"owner":"a"}})", R"("lease" is not {"owner": string, "until": integer})"},
+        {head + R"(,"lease":{"owner":7,"until":1}})", R"("lease" is not {"owner": string, "until": integer})"},
+        {head + R"(,"lease":{"owner":"a","until":1.5}})", R"("lease" is not {"owner": string, "until": integer})"},
+    };
+    for (const auto& [content, why] : cases) {
+        CAPTURE(content);
+        std::ofstream(store.path_for("acc_1"), std::ios::trunc) << content;
+        for (const StoreError& e : {thrown_by<StoreError>([&] { store.load("acc_1"); }),
+                                    thrown_by<StoreError>([&] { store.claim("acc_1", 1, "o", std::chrono::seconds(1)); }),
+                                    thrown_by<StoreError>([&] { store.renew("acc_1", 1, std::chrono::seconds(1)); }),
+                                    thrown_by<StoreError>([&] { store.release("acc_1", 1); }),
+                                    thrown_by<StoreError>([&] { store.mark_reauthorization_required("acc_1", 1); })}) {
+            const std::string message = e.what();
+            CHECK(message.rfind("credentials file " + store.path_for("acc_1").string() + " is corrupt: ", 0) == 0);
+            CHECK(message.find(why) != std::string::npos);
+            CHECK(message.find("SECRET") == std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("a claim whose write fails grants nothing and leaves the file as it was", "[store][lease]") {
+    TempDir dir;
+    FileTokenStore store(dir.path());
+    REQUIRE(store.insert("acc_1", credentials("acc_1", "v1")) == std::uint64_t{1});
+    const std::string before = file_text(store.path_for("acc_1"));
+    {
+        ScopedRenameHook hook([](const fs::path&) { throw std::runtime_error("disk unplugged"); });
+        CHECK_THROWS_WITH(store.claim("acc_1", 1, "owner-a", std::chrono::seconds(30)), "disk unplugged");
+    }
+    CHECK(file_text(store.path_for("acc_1")) == before);
+    const LeaseClaim claim = store.claim("acc_1", 1, "owner-b", std::chrono::seconds(30));
+    CHECK(claim.status == LeaseClaim::Status::granted);
+    CHECK(claim.epoch == 1);
 }

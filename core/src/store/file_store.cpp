@@ -1,4 +1,11 @@
-// The file token store: one JSON file per account, {"version": N, "credentials": {...}}.
+// The file token store: one JSON file per account,
+//   {"version": N, "credentials": {...}, "reauthorization_required": true,
+//    "lease_epoch": E, "lease": {"owner": "...", "until": MS}}
+// where the last three are written only when set (true, E > 0, a lease held), so a file
+// without a lease or mark is byte for byte what earlier versions wrote, and their files load.
+// "until" is milliseconds since the Unix epoch on this host's wall clock (lease_rules.hpp).
+// An earlier calbridge reading a newer file ignores the lease and the mark; one that writes it
+// drops them (the epoch restarts): do not mix versions on one shared directory.
 //
 // Files of an account, all in the store's directory (<stem> encodes the account, see below):
 //   <stem>.json  the credentials; replaced only by rename, so a reader never sees a torn file
@@ -11,6 +18,8 @@
 
 #include "credentials/credentials_json.hpp"
 #include "store/file_store_hooks.hpp"
+#include "store/lease_rules.hpp"
+#include "store/private_directory.hpp"
 #include "util/crypto.hpp"
 
 #include <boost/json/parse.hpp>
@@ -18,8 +27,10 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -171,7 +182,46 @@ std::string read_all(const FileDescriptor& fd, const fs::path& file) {
     }
 }
 
-VersionedCredentials parse_entry(std::string_view text, const fs::path& file) {
+// A live or expired lease; released and cleared leases are not stored.
+struct StoredLease {
+    std::string owner;
+    std::int64_t until_ms = 0;
+};
+
+// Everything an account's file holds.
+struct Entry {
+    VersionedCredentials current;  // version, credentials and the reauthorization mark
+    std::uint64_t lease_epoch = 0;  // kept across save and replace, never reset
+    std::optional<StoredLease> lease;
+};
+
+// The optional lease fields; absent in files written before the lease existed.
+void parse_lease_fields(const json::object& object, Entry& entry, const fs::path& file) {
+    if (const auto* mark = object.if_contains("reauthorization_required")) {
+        if (!mark->is_bool()) throw_corrupt(file, "\"reauthorization_required\" is not a boolean");
+        entry.current.reauthorization_required = mark->get_bool();
+    }
+    if (const auto* epoch = object.if_contains("lease_epoch")) {
+        json::error_code ec;
+        entry.lease_epoch = epoch->is_number() ? epoch->to_number<std::uint64_t>(ec) : 0;
+        if (!epoch->is_number() || ec) throw_corrupt(file, "\"lease_epoch\" is not a non-negative integer");
+    }
+    if (const auto* lease = object.if_contains("lease")) {
+        const auto* fields = lease->if_object();
+        const auto* owner = fields != nullptr ? fields->if_contains("owner") : nullptr;
+        const auto* until = fields != nullptr ? fields->if_contains("until") : nullptr;
+        json::error_code ec;
+        StoredLease parsed;
+        if (owner != nullptr && owner->is_string()) parsed.owner = std::string(owner->get_string());
+        if (until != nullptr && until->is_number()) parsed.until_ms = until->to_number<std::int64_t>(ec);
+        if (owner == nullptr || !owner->is_string() || until == nullptr || !until->is_number() || ec) {
+            throw_corrupt(file, "\"lease\" is not {\"owner\": string, \"until\": integer}");
+        }
+        entry.lease = std::move(parsed);
+    }
+}
+
+Entry parse_entry(std::string_view text, const fs::path& file) {
     json::error_code ec;
     const json::value document = json::parse(text, ec, {}, detail::stored_json_parse_options());
     if (ec) throw_corrupt(file, "not valid JSON");
@@ -180,21 +230,22 @@ VersionedCredentials parse_entry(std::string_view text, const fs::path& file) {
     const auto* version = object->if_contains("version");
     const auto* credentials = object->if_contains("credentials");
     if (version == nullptr || !version->is_number()) throw_corrupt(file, "\"version\" is missing");
-    VersionedCredentials entry;
-    entry.version = version->to_number<std::uint64_t>(ec);
-    if (ec || entry.version == 0) throw_corrupt(file, "\"version\" is not a positive integer");
+    Entry entry;
+    entry.current.version = version->to_number<std::uint64_t>(ec);
+    if (ec || entry.current.version == 0) throw_corrupt(file, "\"version\" is not a positive integer");
     if (credentials == nullptr) throw_corrupt(file, "\"credentials\" is missing");
     try {
-        entry.credentials = detail::credentials_from_json_value(*credentials);
+        entry.current.credentials = detail::credentials_from_json_value(*credentials);
     } catch (const ProtocolError& e) {
         // Its message names a field, never a value, so it is safe to pass on.
         throw_corrupt(file, e.what());
     }
+    parse_lease_fields(*object, entry, file);
     return entry;
 }
 
 // std::nullopt when the account has no file.
-std::optional<VersionedCredentials> read_entry(const fs::path& file) {
+std::optional<Entry> read_entry(const fs::path& file) {
     const FileDescriptor fd = open_file(file, O_RDONLY);
     if (fd.get() < 0) {
         if (errno == ENOENT) return std::nullopt;
@@ -270,29 +321,24 @@ void write_atomically(const fs::path& directory, const AccountFiles& files, std:
     sync_directory(directory);
 }
 
-void write_entry(const fs::path& directory, const AccountFiles& files, std::uint64_t version,
-                 const Credentials& credentials) {
+void write_entry(const fs::path& directory, const AccountFiles& files, const Entry& entry) {
     json::object document;
-    document["version"] = version;
-    document["credentials"] = detail::credentials_to_json_object(credentials);
+    document["version"] = entry.current.version;
+    document["credentials"] = detail::credentials_to_json_object(entry.current.credentials);
+    if (entry.current.reauthorization_required) document["reauthorization_required"] = true;
+    if (entry.lease_epoch > 0) document["lease_epoch"] = entry.lease_epoch;
+    if (entry.lease) document["lease"] = {{"owner", entry.lease->owner}, {"until", entry.lease->until_ms}};
     write_atomically(directory, files, json::serialize(document));
 }
 
-// Creates the last component 0700 (its parents with the default mode); an existing directory is
-// used as it is, whatever its mode: that is the owner's choice.
-void ensure_directory(const fs::path& directory) {
-    std::error_code ec;
-    if (fs::is_directory(directory, ec)) return;
-    if (directory.has_parent_path() && !fs::exists(directory.parent_path(), ec)) {
-        fs::create_directories(directory.parent_path(), ec);
-        if (ec) {
-            throw StoreError("cannot create directory " + directory.parent_path().string() + ": " + ec.message());
-        }
-    }
-    if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-        throw_errno("cannot create directory", directory, errno);
-    }
-    if (!fs::is_directory(directory, ec)) throw StoreError(directory.string() + " is not a directory");
+// The entry a save or replace writes: new credentials and version, no lease and no mark, and
+// the epoch of the entry it replaces (a stale holder's renew must keep failing).
+Entry written_entry(const std::optional<Entry>& previous, std::uint64_t version, const Credentials& credentials) {
+    Entry entry;
+    entry.current.credentials = credentials;
+    entry.current.version = version;
+    if (previous) entry.lease_epoch = previous->lease_epoch;
+    return entry;
 }
 
 fs::path absolute_path(const fs::path& directory) {
@@ -307,7 +353,7 @@ fs::path absolute_path(const fs::path& directory) {
 
 // Absolute, so that a later chdir() does not move the store.
 FileTokenStore::FileTokenStore(std::filesystem::path directory) : directory_(absolute_path(directory)) {
-    ensure_directory(directory_);
+    detail::ensure_private_directory(directory_);
 }
 
 std::filesystem::path FileTokenStore::path_for(std::string_view account) const {
@@ -315,14 +361,16 @@ std::filesystem::path FileTokenStore::path_for(std::string_view account) const {
 }
 
 std::optional<VersionedCredentials> FileTokenStore::load(std::string_view account) {
-    return read_entry(path_for(account));
+    auto entry = read_entry(path_for(account));
+    if (!entry) return std::nullopt;
+    return std::move(entry->current);
 }
 
 std::optional<std::uint64_t> FileTokenStore::insert(std::string_view account, const Credentials& credentials) {
     const AccountFiles files = account_files(directory_, account);
     const AccountLock lock(files.lock);
     if (file_exists(files.data)) return std::nullopt;
-    write_entry(directory_, files, 1, credentials);
+    write_entry(directory_, files, written_entry(std::nullopt, 1, credentials));
     return 1;
 }
 
@@ -331,8 +379,8 @@ std::optional<std::uint64_t> FileTokenStore::save(std::string_view account, cons
     const AccountFiles files = account_files(directory_, account);
     const AccountLock lock(files.lock);
     const auto current = read_entry(files.data);
-    if (!current || current->version != expected_version) return std::nullopt;
-    write_entry(directory_, files, expected_version + 1, credentials);
+    if (!current || current->current.version != expected_version) return std::nullopt;
+    write_entry(directory_, files, written_entry(current, expected_version + 1, credentials));
     return expected_version + 1;
 }
 
@@ -342,8 +390,8 @@ std::uint64_t FileTokenStore::replace(std::string_view account, const Credential
     const AccountFiles files = account_files(directory_, account);
     const AccountLock lock(files.lock);
     const auto current = read_entry(files.data);
-    const std::uint64_t version = current ? current->version + 1 : 1;
-    write_entry(directory_, files, version, credentials);
+    const std::uint64_t version = current ? current->current.version + 1 : 1;
+    write_entry(directory_, files, written_entry(current, version, credentials));
     return version;
 }
 
@@ -359,18 +407,58 @@ bool FileTokenStore::remove(std::string_view account) {
     return true;
 }
 
+// Every lease operation is one read-compare-write under the account's lock, like save().
+
+LeaseClaim FileTokenStore::claim(std::string_view account, std::uint64_t expected_version, std::string_view owner,
+                                 std::chrono::milliseconds ttl) {
+    const AccountFiles files = account_files(directory_, account);
+    const AccountLock lock(files.lock);
+    auto entry = read_entry(files.data);
+    LeaseClaim result;
+    if (!entry) return result;  // missing
+    const std::int64_t now = detail::lease_clock_now_ms();
+    const detail::LeaseRow row{entry->current.version, entry->current.reauthorization_required,
+                               entry->lease.has_value(), entry->lease ? entry->lease->until_ms : 0};
+    result.status = detail::claim_status(row, expected_version, now, result.remaining);
+    if (result.status == LeaseClaim::Status::granted) {
+        entry->lease = StoredLease{std::string(owner), detail::lease_expiry_ms(now, ttl)};
+        ++entry->lease_epoch;
+        write_entry(directory_, files, *entry);
+        result.epoch = entry->lease_epoch;
+    }
+    result.stored = std::move(entry->current);
+    return result;
+}
+
+bool FileTokenStore::renew(std::string_view account, std::uint64_t epoch, std::chrono::milliseconds ttl) {
+    const AccountFiles files = account_files(directory_, account);
+    const AccountLock lock(files.lock);
+    auto entry = read_entry(files.data);
+    if (!entry || !entry->lease || entry->lease_epoch != epoch) return false;
+    entry->lease->until_ms = detail::lease_expiry_ms(detail::lease_clock_now_ms(), ttl);
+    write_entry(directory_, files, *entry);
+    return true;
+}
+
+void FileTokenStore::release(std::string_view account, std::uint64_t epoch) {
+    const AccountFiles files = account_files(directory_, account);
+    const AccountLock lock(files.lock);
+    auto entry = read_entry(files.data);
+    if (!entry || !entry->lease || entry->lease_epoch != epoch) return;
+    entry->lease.reset();
+    write_entry(directory_, files, *entry);
+}
+
+bool FileTokenStore::mark_reauthorization_required(std::string_view account, std::uint64_t expected_version) {
+    const AccountFiles files = account_files(directory_, account);
+    const AccountLock lock(files.lock);
+    auto entry = read_entry(files.data);
+    if (!entry || entry->current.version != expected_version) return false;
+    entry->current.reauthorization_required = true;
+    entry->lease.reset();
+    write_entry(directory_, files, *entry);
+    return true;
+}
+
 }  // namespace calbridge
 
-// TEMPORARY: replaced by the file store's lease implementation.
-namespace calbridge {
-LeaseClaim FileTokenStore::claim(std::string_view, std::uint64_t, std::string_view, std::chrono::milliseconds) {
-    throw StoreError("file store lease: not implemented yet");
-}
-bool FileTokenStore::renew(std::string_view, std::uint64_t, std::chrono::milliseconds) {
-    throw StoreError("file store lease: not implemented yet");
-}
-void FileTokenStore::release(std::string_view, std::uint64_t) {}
-bool FileTokenStore::mark_reauthorization_required(std::string_view, std::uint64_t) {
-    throw StoreError("file store lease: not implemented yet");
-}
-}  // namespace calbridge
