@@ -85,7 +85,10 @@ def _free_port():
 
 
 def _port_is_free(port):
+    # SO_REUSEADDR as the server sets it: connections of its previous life in TIME_WAIT do
+    # not keep it from binding the port again.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -215,19 +218,23 @@ def start(directory):
         with open(paths["port"], encoding="utf-8") as f:
             port = int(f.read().strip())
     if not _running(paths):
-        started = False
-        # The recorded port first (a restart keeps it); another free one if someone took it
-        # (the port is picked before the server binds it, so another process may win it).
-        for _ in range(3):
-            if port is None or not _port_is_free(port):
+        if port is None:
+            # A new server: a free port, and another if someone takes it before the server
+            # binds it.
+            for _ in range(3):
                 port = _free_port()
+                _configure(paths, port)
+                if _pg_ctl_start(paths):
+                    break
+            else:
+                raise ClusterError(f"the server in {paths['data']} did not start; its log ends:\n{_log_tail(paths)}")
+        else:
+            # A server that ran before keeps its port: its clients hold the URL.
+            if not _port_is_free(port):
+                raise ClusterError(f"port {port} of the server in {paths['data']} is taken by someone else")
             _configure(paths, port)
-            if _pg_ctl_start(paths):
-                started = True
-                break
-            port = None
-        if not started:
-            raise ClusterError(f"the server in {paths['data']} did not start; its log ends:\n{_log_tail(paths)}")
+            if not _pg_ctl_start(paths):
+                raise ClusterError(f"the server in {paths['data']} did not start; its log ends:\n{_log_tail(paths)}")
     if port is None:
         raise ClusterError(f"{paths['port']} is missing although the server runs")
     if _psql(paths, port, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'") != "1":
