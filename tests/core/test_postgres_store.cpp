@@ -9,6 +9,8 @@
 #include <calbridge/errors.hpp>
 #include <calbridge/postgres_store.hpp>
 
+#include "store/postgres/connection.hpp"
+
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -734,6 +736,24 @@ TEST_CASE("postgres: a connection string libpq cannot read is a StoreError witho
 
     const auto keyword = thrown_by<StoreError>([] { PostgresTokenStore("host=127.0.0.1 password=hunter2-secret bogus"); });
     CHECK(std::string(keyword.what()).find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("postgres: every form of a password in a connection string is scrubbed from messages", "[postgres]") {
+    using detail::pg::ConninfoSecrets;
+    // libpq's user information ends at the first '@'; a person may mean the last one.
+    CHECK(ConninfoSecrets("postgresql://u:s3cr%40t-pass@h/db").scrub("a s3cr%40t-pass b s3cr@t-pass c") ==
+          "a **** b **** c");
+    CHECK(ConninfoSecrets("postgres://u:first@part@h/db").scrub("first@part and first") == "**** and ****");
+    CHECK(ConninfoSecrets("postgresql://h/db?user=u&password=query-pass&sslpassword=key-pass")
+              .scrub("query-pass key-pass") == "**** ****");
+    CHECK(ConninfoSecrets("host=h password='it\\'s quoted' dbname=d").scrub("it's quoted") == "****");
+    CHECK(ConninfoSecrets("host=h password = plain-pass dbname=d").scrub("[plain-pass]") == "[****]");
+    CHECK(ConninfoSecrets("host=h dbname=d").scrub("nothing to hide") == "nothing to hide");
+    // Too short to cut out of a sentence: the sentence goes.
+    const std::string withheld = ConninfoSecrets("postgresql://u:ab@h/db").scrub("connection to ab failed");
+    CHECK(withheld.find("ab") == std::string::npos);
+    CHECK(withheld.find("withheld") != std::string::npos);
+    CHECK(ConninfoSecrets("postgresql://u:ab@h/db").scrub("no match here") == "no match here");
 }
 
 TEST_CASE("postgres: an unreachable server is a StoreError naming the operation, without the password",

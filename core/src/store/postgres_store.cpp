@@ -188,10 +188,18 @@ struct PostgresTokenStore::Impl {
     Impl(std::string conninfo, PostgresStoreOptions checked)
         : options(std::move(checked)),
           secrets(std::make_shared<const pg::ConninfoSecrets>(conninfo)),
-          settings{std::move(conninfo), options.statement_timeout, options.statement_timeout, secrets},
+          settings{checked_conninfo(std::move(conninfo)), options.statement_timeout, options.statement_timeout,
+                   secrets},
           sql(options.table),
           pool(settings, static_cast<std::size_t>(options.pool_size)),
           listener(settings, options.table, sql.listen) {}
+
+    // A string libpq cannot read fails here rather than at the first call (and without its
+    // password: libpq quotes the piece it could not read).
+    std::string checked_conninfo(std::string conninfo) const {
+        if (const auto error = pg::conninfo_error(conninfo, *secrets)) fail("open", "invalid connection string: " + *error);
+        return conninfo;
+    }
 
     PostgresStoreOptions options;
     std::shared_ptr<const pg::ConninfoSecrets> secrets;
@@ -290,15 +298,8 @@ struct PostgresTokenStore::Impl {
     }
 };
 
-PostgresTokenStore::PostgresTokenStore(std::string conninfo, PostgresStoreOptions options) {
-    PostgresStoreOptions checked = checked_options(std::move(options));
-    // A string libpq cannot read fails here rather than at the first call (and without its
-    // password: libpq quotes the piece it could not read).
-    if (const auto error = pg::conninfo_error(conninfo, pg::ConninfoSecrets(conninfo))) {
-        throw StoreError("PostgreSQL token store \"" + checked.table + "\": invalid connection string: " + *error);
-    }
-    impl_ = std::make_unique<Impl>(std::move(conninfo), std::move(checked));
-}
+PostgresTokenStore::PostgresTokenStore(std::string conninfo, PostgresStoreOptions options)
+    : impl_(std::make_unique<Impl>(std::move(conninfo), checked_options(std::move(options)))) {}
 
 PostgresTokenStore::~PostgresTokenStore() = default;
 

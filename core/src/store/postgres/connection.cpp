@@ -139,6 +139,7 @@ std::string one_line(std::string_view message) {
 // Waits until the socket is ready for `events` or the deadline passes. False on the deadline.
 // A poll error (or hang-up) counts as ready: the libpq call that follows reports it.
 bool wait_socket(int fd, short events, Clock::time_point deadline) {
+    if (fd < 0) return true;  // no socket (the connection failed): let libpq say so at once
     while (true) {
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) return false;

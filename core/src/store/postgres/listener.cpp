@@ -41,28 +41,25 @@ void Listener::check_fork_locked() {
     retry_at_ = {};
 }
 
-Listener::Heard Listener::listen_once(std::unique_ptr<Connection>& connection, Clock::time_point deadline) {
+// Never throws: the caller owns the socket until it returns, and must get it back.
+Listener::Heard Listener::listen_once(std::unique_ptr<Connection>& connection, Clock::time_point deadline) noexcept {
     Heard heard;
-    if (!connection) {
-        try {
+    try {
+        if (!connection) {
             connection = Connection::open(settings_, deadline);
             connection->execute(listen_sql_, {}, deadline);
-        } catch (const Failure&) {
-            connection.reset();
-            heard.broken = true;
+            heard.connected = true;
             return heard;
         }
-        heard.connected = true;
-        return heard;
-    }
-    if (!connection->wait_readable(deadline)) return heard;
-    if (!connection->consume_input()) {
+        if (!connection->wait_readable(deadline)) return heard;
+        if (!connection->consume_input()) throw Failure(FailureKind::lost, "the listener's connection broke");
+        for (auto& [channel, payload] : connection->take_notifications()) {
+            if (channel == channel_) heard.accounts.push_back(std::move(payload));
+        }
+    } catch (...) {
         connection.reset();
+        heard = Heard{};
         heard.broken = true;
-        return heard;
-    }
-    for (auto& [channel, payload] : connection->take_notifications()) {
-        if (channel == channel_) heard.accounts.push_back(std::move(payload));
     }
     return heard;
 }

@@ -49,7 +49,7 @@ private:
         std::vector<std::string> accounts;  // notified accounts
     };
 
-    Heard listen_once(std::unique_ptr<Connection>& connection, Clock::time_point deadline);
+    Heard listen_once(std::unique_ptr<Connection>& connection, Clock::time_point deadline) noexcept;
     void check_fork_locked();
     static void after_fork_in_child(void* self);
 
