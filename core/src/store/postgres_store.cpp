@@ -274,11 +274,14 @@ struct PostgresTokenStore::Impl {
         if (!schema_ready.load(std::memory_order_acquire)) create_schema();
     }
 
-    std::uint64_t positive(std::string_view operation, std::string_view account, std::string_view text) const {
+    // A version or an epoch as the server returned it.
+    std::uint64_t positive(std::string_view operation, std::string_view account, std::string_view column,
+                           std::string_view text) const {
         std::uint64_t value = 0;
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
         if (ec != std::errc() || end != text.data() + text.size() || value == 0) {
-            fail(operation, "the row of account \"" + std::string(account) + "\" is corrupt: the version is not a positive integer");
+            fail(operation, "the row of account \"" + std::string(account) + "\" is corrupt: its " + std::string(column) +
+                                " is not a positive integer");
         }
         return value;
     }
@@ -286,7 +289,7 @@ struct PostgresTokenStore::Impl {
     // Columns: version, credentials, reauthorization_required.
     VersionedCredentials row(std::string_view operation, std::string_view account, const pg::Result& result) const {
         VersionedCredentials stored;
-        stored.version = positive(operation, account, result.text(0, 0));
+        stored.version = positive(operation, account, "version", result.text(0, 0));
         try {
             stored.credentials = Credentials::from_json(result.text(0, 1));
         } catch (const ProtocolError& e) {
@@ -315,7 +318,7 @@ std::optional<std::uint64_t> PostgresTokenStore::insert(std::string_view account
     const pg::Result result =
         impl_->run("insert", impl_->sql.insert, {std::string(account), credentials.to_json()}, Resend::never);
     if (result.rows() == 0) return std::nullopt;
-    return impl_->positive("insert", account, result.text(0, 0));
+    return impl_->positive("insert", account, "version", result.text(0, 0));
 }
 
 std::optional<std::uint64_t> PostgresTokenStore::save(std::string_view account, const Credentials& credentials,
@@ -323,14 +326,14 @@ std::optional<std::uint64_t> PostgresTokenStore::save(std::string_view account, 
     const pg::Result result = impl_->run(
         "save", impl_->sql.save, {std::string(account), number(expected_version), credentials.to_json()}, Resend::never);
     if (result.rows() == 0) return std::nullopt;
-    return impl_->positive("save", account, result.text(0, 0));
+    return impl_->positive("save", account, "version", result.text(0, 0));
 }
 
 std::uint64_t PostgresTokenStore::replace(std::string_view account, const Credentials& credentials) {
     const pg::Result result =
         impl_->run("replace", impl_->sql.replace, {std::string(account), credentials.to_json()}, Resend::never);
     if (result.rows() != 1) impl_->fail("replace", "the server returned no version");
-    return impl_->positive("replace", account, result.text(0, 0));
+    return impl_->positive("replace", account, "version", result.text(0, 0));
 }
 
 bool PostgresTokenStore::remove(std::string_view account) {
@@ -351,7 +354,7 @@ LeaseClaim PostgresTokenStore::claim(std::string_view account, std::uint64_t exp
         claim.status = LeaseClaim::Status::version_moved;
     } else if (!result.is_null(0, 3)) {
         claim.status = LeaseClaim::Status::granted;
-        claim.epoch = impl_->positive("claim", account, result.text(0, 3));
+        claim.epoch = impl_->positive("claim", account, "lease epoch", result.text(0, 3));
     } else {
         // Still claimable by version and mark, yet not granted: a live lease stood in the way.
         claim.status = LeaseClaim::Status::held;
