@@ -13,6 +13,10 @@ find_package(SQLite3 3.35 REQUIRED)
 if(NOT TARGET SQLite3::SQLite3)
   add_library(SQLite3::SQLite3 ALIAS SQLite::SQLite3)
 endif()
+# libpq, for the PostgreSQL token store. pkg-config rather than FindPostgreSQL: the latter also
+# looks for the server's headers, which libpq-dev does not install on every distribution.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CALBRIDGE_LIBPQ REQUIRED IMPORTED_TARGET libpq)
 
 if(CALBRIDGE_BUILD_TESTS)
   # Catch2 v3 (Debian 13) or v2 (Debian 12); tests/support/catch.hpp hides the difference.
