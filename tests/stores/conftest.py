@@ -10,6 +10,7 @@ import queue
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,9 +40,30 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     assert code == 0, f"the sandbox exited with {code}:\n{sb.output()}"
 
 
+class Cluster:
+    """The suite's PostgreSQL server. Its directory is a fresh one under the system's temporary
+    directory: pytest's own is private to root, and the server runs as `postgres`."""
+
+    def __init__(self) -> None:
+        self.directory = tempfile.mkdtemp(prefix="calbridge-pg-")
+        self.url = postgres_cluster.start(self.directory)
+
+    def sql(self, statement: str) -> str:
+        return postgres_cluster.sql(self.directory, statement)
+
+    def halt(self) -> None:
+        postgres_cluster.halt(self.directory)
+
+    def start(self) -> None:
+        assert postgres_cluster.start(self.directory) == self.url
+
+    def stop(self) -> None:
+        postgres_cluster.stop(self.directory)
+
+
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[postgres_cluster.Cluster]:
-    cluster = postgres_cluster.start(tmp_path_factory.mktemp("postgres"))
+def postgres() -> Iterator[Cluster]:
+    cluster = Cluster()
     yield cluster
     cluster.stop()
 
@@ -130,7 +152,13 @@ class Worker:
         if self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGCONT)
             self.process.kill()
-            self.process.wait()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except BrokenPipeError:
+                    pass  # unread input of a worker that is gone
         self.stderr.close()
 
 
@@ -141,7 +169,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"file:{tmp_path / 'credentials'}"
     if kind == "sqlite":
         return f"sqlite:{tmp_path / 'credentials.db'}"
-    cluster: postgres_cluster.Cluster = request.getfixturevalue("postgres")
+    cluster: Cluster = request.getfixturevalue("postgres")
     cluster.sql("DROP TABLE IF EXISTS calbridge_credentials CASCADE")
     return cluster.url
 

@@ -7,7 +7,8 @@
     postgres_cluster.py restart DIR   halt, then start again on the same port and data
     postgres_cluster.py stop DIR      stop the server and remove DIR
 
-From Python: start(dir), restart(dir) return the URL; halt(dir) and stop(dir) return None.
+From Python: start(dir), restart(dir) return the URL; halt(dir) and stop(dir) return None;
+sql(dir, statement) runs one statement in the test database.
 Everything fails loudly (CalledProcessError, ClusterError): a test that needs the server must
 fail when it cannot have one, never skip.
 
@@ -260,6 +261,15 @@ def restart(directory):
     """The server restarted under its clients: every open connection breaks. Returns the URL."""
     halt(directory)
     return start(directory)
+
+
+def sql(directory, statement):
+    """Runs `statement` in the test database of the server in `directory`; returns psql's
+    unaligned output."""
+    paths = _paths(directory)
+    with open(paths["port"], encoding="utf-8") as f:
+        port = int(f.read().strip())
+    return _psql(paths, port, statement, database=DATABASE)
 
 
 def stop(directory):
