@@ -8,7 +8,9 @@ expired, so the first call of every worker needs a refresh."""
 from __future__ import annotations
 
 import signal
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -199,3 +201,73 @@ def test_several_hosts_on_one_postgresql_send_one_refresh(account: Account, work
     assert codes(results) == ["ok"], results
     assert account.refreshes() == 1
     assert account.stored()["version"] == version + 1
+
+
+def corrupt(account: Account, request: pytest.FixtureRequest) -> None:
+    """Overwrites the account's stored credentials with text that is not credentials, the way
+    a bad migration or a hand edit would."""
+    kind, _, where = account.store.partition(":")
+    garbage = '{"format": 1, "access_token": '
+    if kind == "file":
+        files = list(Path(where).glob("*.json"))
+        assert len(files) == 1
+        files[0].write_text(garbage)
+    elif kind == "sqlite":
+        with sqlite3.connect(where) as db:
+            assert db.execute("UPDATE credentials SET credentials = ? WHERE account = ?",
+                              (garbage, account.id)).rowcount == 1
+    else:
+        cluster = request.getfixturevalue("postgres")
+        cluster.sql(f"UPDATE calbridge_credentials SET credentials = '{garbage}' WHERE account = '{account.id}'")
+
+
+def test_a_corrupt_row_is_a_typed_store_error_in_every_process(account: Account, workers: Start,
+                                                               request: pytest.FixtureRequest) -> None:
+    account.connect()
+    corrupt(account, request)
+    procs = [workers(account, threads=2) for _ in range(2)]
+    start_together(procs)
+    results = [r for w in procs for r in w.finish()]
+
+    assert codes(results) == ["store"], results
+    assert all("corrupt" in r["message"] or "not valid" in r["message"] or "parse" in r["message"]
+               for r in results), results
+    assert account.refreshes() == 0
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_postgresql_stopped_and_restarted_mid_refresh_loses_nothing(account: Account, workers: Start,
+                                                                    postgres: Any) -> None:
+    """The server goes away between the refresh and its write: the call fails with StoreError,
+    the rotated tokens stay in the process's memory, and once the server is back its next call
+    writes them first, without a second refresh (which the spent token would turn into a lost
+    grant)."""
+    version = account.connect()
+    holder = workers(account, "--pause-at", "commit", "--rounds", "2")
+    start_together([holder])
+    holder.expect("paused commit")
+    assert account.refreshes() == 1
+    postgres.halt()
+    try:
+        holder.send("continue")
+        holder.expect("round")
+        assert codes(holder.results) == ["store"], holder.results
+
+        # Another process during the outage: the same typed error, no refresh.
+        other = workers(account)
+        start_together([other])
+        assert codes(other.finish()) == ["store"]
+        assert account.refreshes() == 1
+    finally:
+        postgres.start()
+
+    holder.send("next")
+    results = holder.finish()
+    assert codes(results[1:]) == ["ok"], results
+    assert account.refreshes() == 1
+    assert account.stored()["version"] == version + 1
+
+    after = workers(account, threads=2)
+    start_together([after])
+    assert codes(after.finish()) == ["ok"]
+    assert account.refreshes() == 1
