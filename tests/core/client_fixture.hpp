@@ -6,6 +6,7 @@
 #include <calbridge/errors.hpp>
 
 #include "support/scripted_transport.hpp"
+#include "support/thrown_by.hpp"
 #include "support/test_clock.hpp"
 #ifdef CALBRIDGE_TEST_OVER_WIRE
 #include "support/wire_transport.hpp"
@@ -213,15 +214,5 @@ inline Session stored_session(Fixture& f, std::chrono::seconds valid_for = std::
     return f.client.session("acc_1");
 }
 
-// The exception `body` throws, as `Exception`; fails the test if it throws nothing or another.
-template <typename Exception, typename Body>
-Exception thrown_by(Body&& body) {
-    try {
-        body();
-    } catch (const Exception& e) {
-        return e;
-    }
-    throw std::logic_error("expected an exception of another type, or none was thrown");
-}
 
 }  // namespace calbridge::testing

@@ -1,6 +1,7 @@
 // Credentials: reading the token reply (PROTOCOL.md §2), the stored JSON forms, expiry, printing,
 // and RFC 3339.
 #include "support/catch.hpp"
+#include "support/thrown_by.hpp"
 
 #include <calbridge/credentials.hpp>
 #include <calbridge/errors.hpp>
@@ -12,6 +13,7 @@
 #include <string>
 
 using namespace calbridge;
+using namespace calbridge::testing;
 using namespace std::chrono_literals;
 using std::chrono::sys_days;
 
@@ -42,15 +44,6 @@ std::optional<WallTime> expiry_for(const std::string& expires_in_member) {
     return Credentials::from_token_response(reply_with(expires_in_member), requested_at).expires_at;
 }
 
-template <typename Exception, typename Body>
-Exception thrown_by(Body&& body) {
-    try {
-        body();
-    } catch (const Exception& e) {
-        return e;
-    }
-    throw std::logic_error("expected an exception, none was thrown");
-}
 
 ProtocolError token_reply_error(const std::string& reply) {
     return thrown_by<ProtocolError>([&] { Credentials::from_token_response(reply, requested_at); });

@@ -4,6 +4,8 @@
 // in a table of its own, so tests may run at once against one server; the restart test starts
 // a server of its own, since it breaks every session of the one it restarts.
 #include "support/catch.hpp"
+#include "support/thrown_by.hpp"
+#include "store_fixtures.hpp"
 #include "support/sync.hpp"
 
 #include <calbridge/errors.hpp>
@@ -34,6 +36,7 @@
 #include <unistd.h>
 
 using namespace calbridge;
+using namespace calbridge::testing;
 namespace fs = std::filesystem;
 using Status = LeaseClaim::Status;
 using std::chrono::milliseconds;
@@ -131,25 +134,7 @@ struct Fixture {
     PostgresTokenStore store;
 };
 
-Credentials credentials(const std::string& account, const std::string& access_token) {
-    Credentials c;
-    c.access_token = Secret(access_token);
-    c.refresh_token = Secret("refresh-" + access_token);
-    c.account_id = account;
-    c.scope = {"read_events"};
-    c.expires_at = WallTime{} + std::chrono::hours(24 * 20000);
-    return c;
-}
 
-template <typename Exception, typename Body>
-Exception thrown_by(Body&& body) {
-    try {
-        body();
-    } catch (const Exception& e) {
-        return e;
-    }
-    throw std::logic_error("expected an exception, none was thrown");
-}
 
 // Claims until granted, waiting between tries as a holder's waiters would; every try before
 // must find the lease held. Bounded by sync_timeout.
@@ -192,13 +177,6 @@ private:
     int fd_;
     int port_ = 0;
 };
-
-// fork() after flushing, so that a child cannot print the parent's buffered output again.
-pid_t fork_flushed() {
-    std::cout.flush();
-    std::fflush(nullptr);
-    return ::fork();
-}
 
 // A server of the test's own, through the same harness as the fixture's.
 class PrivateServer {

@@ -4,6 +4,7 @@
 // connections in a child after fork(). The TokenStore contract runs on it in
 // test_token_stores.cpp, the refresh lease contract in test_store_leases.cpp.
 #include "support/catch.hpp"
+#include "support/thrown_by.hpp"
 
 #include <calbridge/errors.hpp>
 #include <calbridge/sqlite_store.hpp>
@@ -34,15 +35,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-template <typename Exception, typename Body>
-Exception thrown_by(Body&& body) {
-    try {
-        body();
-    } catch (const Exception& e) {
-        return e;
-    }
-    throw std::logic_error("expected an exception, none was thrown");
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

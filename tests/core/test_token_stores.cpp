@@ -3,6 +3,7 @@
 // file). The refresh lease contract is in test_store_leases.cpp, the SQLite store's own
 // promises in test_sqlite_store.cpp.
 #include "support/catch.hpp"
+#include "support/thrown_by.hpp"
 
 #include <calbridge/errors.hpp>
 #include <calbridge/sqlite_store.hpp>
@@ -45,15 +46,6 @@ public:
     ~ScopedRenameHook() { detail::file_store_before_rename = nullptr; }
 };
 
-template <typename Exception, typename Body>
-Exception thrown_by(Body&& body) {
-    try {
-        body();
-    } catch (const Exception& e) {
-        return e;
-    }
-    throw std::logic_error("expected an exception, none was thrown");
-}
 
 // Adds one to a counter kept in the access token, retrying on conflict until `increments`
 // saves have won; returns the versions its wins produced. Used by threads and child processes.
