@@ -158,7 +158,7 @@ std::string invalid_argument(const calbridge_token_store& store) {
 
 }  // namespace
 
-TEST_CASE("store adapter: the four lease callbacks make a leasing store; none, or version 1, a store of one process") {
+TEST_CASE("store adapter: the four lease callbacks make a leasing store, none (or version 1) a store of one process") {
     Script s;
     CHECK(adapt(callbacks(s))->refresh_leases() != nullptr);
     CHECK(adapt(callbacks(s, false))->refresh_leases() == nullptr);
@@ -305,7 +305,7 @@ TEST_CASE("store adapter: a claim callback that breaks the contract is a StoreEr
     CHECK_THAT(store_error(s), Catch::Contains("on version 2, not the expected 3"));
 }
 
-TEST_CASE("store adapter: renew, release and mark map their results; anything else is a StoreError") {
+TEST_CASE("store adapter: renew, release and mark map their results, anything else is a StoreError") {
     Script s;
     auto store = adapt(callbacks(s));
     auto* leases = store->refresh_leases();
