@@ -194,8 +194,8 @@ typedef struct calbridge_pages calbridge_pages;
 /* Cancels calls from another thread. Thread-safe. */
 typedef struct calbridge_cancel calbridge_cancel;
 
-/* Handed to a token store's load callback, to fill with calbridge_store_entry_set(). Valid only
- * during that callback. */
+/* Handed to a token store's load callback (and, as calbridge_lease_claim.stored, to its claim
+ * callback), to fill with calbridge_store_entry_set(). Valid only during that callback. */
 typedef struct calbridge_store_entry calbridge_store_entry;
 
 /* Destroys a callback's userdata. */
