@@ -278,14 +278,14 @@ void init_store(py::module_& m) {
     py::class_<MemoryTokenStore, TokenStore, std::shared_ptr<MemoryTokenStore>>(m, "MemoryTokenStore")
         .def(py::init<>());
 
-    py::class_<FileTokenStore, TokenStore, std::shared_ptr<FileTokenStore>> file(m, "FileTokenStore");
-    file.def(py::init<std::filesystem::path>(), py::arg("directory"), py::call_guard<py::gil_scoped_release>())
+    py::class_<FileTokenStore, TokenStore, std::shared_ptr<FileTokenStore>> file_store(m, "FileTokenStore");
+    file_store.def(py::init<std::filesystem::path>(), py::arg("directory"), py::call_guard<py::gil_scoped_release>())
         .def_property_readonly("directory", &FileTokenStore::directory)
         .def("path_for", &FileTokenStore::path_for, py::arg("account"));
-    def_lease_methods<FileTokenStore>(file);
+    def_lease_methods<FileTokenStore>(file_store);
 
-    py::class_<SqliteTokenStore, TokenStore, std::shared_ptr<SqliteTokenStore>> sqlite(m, "SqliteTokenStore");
-    sqlite
+    py::class_<SqliteTokenStore, TokenStore, std::shared_ptr<SqliteTokenStore>> sqlite_store(m, "SqliteTokenStore");
+    sqlite_store
         .def(py::init([](std::filesystem::path file, double busy_timeout) {
                  SqliteStoreOptions options;
                  options.busy_timeout = milliseconds_from_seconds(busy_timeout, "busy_timeout");
@@ -294,10 +294,10 @@ void init_store(py::module_& m) {
              }),
              py::arg("file"), py::arg("busy_timeout"))
         .def_property_readonly("file", &SqliteTokenStore::file);
-    def_lease_methods<SqliteTokenStore>(sqlite);
+    def_lease_methods<SqliteTokenStore>(sqlite_store);
 
-    py::class_<PostgresTokenStore, TokenStore, std::shared_ptr<PostgresTokenStore>> postgres(m, "PostgresTokenStore");
-    postgres
+    py::class_<PostgresTokenStore, TokenStore, std::shared_ptr<PostgresTokenStore>> postgres_store(m, "PostgresTokenStore");
+    postgres_store
         .def(py::init([](std::string conninfo, int pool_size, double statement_timeout, std::string table,
                          bool create_schema, double poll_interval) {
                  if (pool_size < 1) throw InvalidArgumentError("pool_size must be at least 1");
@@ -313,7 +313,7 @@ void init_store(py::module_& m) {
              py::arg("conninfo"), py::arg("pool_size"), py::arg("statement_timeout"), py::arg("table"),
              py::arg("create_schema"), py::arg("poll_interval"))
         .def("create_schema", &PostgresTokenStore::create_schema, py::call_guard<py::gil_scoped_release>());
-    def_lease_methods<PostgresTokenStore>(postgres);
+    def_lease_methods<PostgresTokenStore>(postgres_store);
 
     m.def("open_token_store", &open_token_store, py::arg("name"), py::call_guard<py::gil_scoped_release>(),
           "The store a name describes (memory:, file:DIR, sqlite:PATH, postgresql://...).");
