@@ -77,9 +77,11 @@ class TokenStore;
 
 namespace calbridge::python {
 
-// The store a Client uses: a native store (MemoryTokenStore, FileTokenStore) as it is, or any
+// The store a Client uses: a native store (memory, file, SQLite, PostgreSQL) as it is, or any
 // Python object with load/insert/save/replace/remove speaking in _core.Credentials (the
-// calbridge.stores adapter), called with the GIL taken inside each call only.
+// calbridge.stores adapter), called with the GIL taken inside each call only; with the refresh
+// lease when the object also has claim/renew/release/mark_reauthorization_required (and
+// waiting when it has wait_for_change).
 std::shared_ptr<TokenStore> store_from_python(const py::object& store);
 
 }  // namespace calbridge::python

@@ -39,9 +39,12 @@
  *    A NULL options pointer means all defaults. Structs only ever grow at the end.
  *  - Threads. Handles are safe to use from several threads at once, except a page iterator
  *    (calbridge_pages), which has one consumer at a time. Calls block the calling thread until
- *    their deadline at most; calbridge starts no threads of its own.
+ *    their deadline at most; calbridge starts no threads of its own, except one per refresh
+ *    through a leasing token store, which renews the store's lease while the token request is
+ *    in flight (the store's renew callback runs there).
  *  - Callbacks (token store, log sink, hooks) take `void *userdata` last. They run on the
- *    thread that made the calbridge call, never while calbridge holds a lock, so they may call
+ *    thread that made the calbridge call (a lease's renew callback excepted, see above),
+ *    never while calbridge holds a lock, so they may call
  *    back into calbridge. They may run on several threads at once. Each userdata has an
  *    optional destructor that calbridge calls exactly once, when it no longer needs it.
  *  - Secrets (tokens, the client secret, codes, PKCE verifiers) never appear in error
@@ -191,8 +194,8 @@ typedef struct calbridge_pages calbridge_pages;
 /* Cancels calls from another thread. Thread-safe. */
 typedef struct calbridge_cancel calbridge_cancel;
 
-/* Handed to a token store's load callback, to fill with calbridge_store_entry_set(). Valid only
- * during that callback. */
+/* Handed to a token store's load callback (and, as calbridge_lease_claim.stored, to its claim
+ * callback), to fill with calbridge_store_entry_set(). Valid only during that callback. */
 typedef struct calbridge_store_entry calbridge_store_entry;
 
 /* Destroys a callback's userdata. */
@@ -253,10 +256,18 @@ CALBRIDGE_EXTERN int calbridge_call_options_init(calbridge_call_options *options
 #define CALBRIDGE_STORE_REMOVED 0    /* remove: removed */
 #define CALBRIDGE_STORE_NOT_FOUND 1  /* load: no credentials for the account; remove: nothing to remove */
 #define CALBRIDGE_STORE_CONFLICT 2   /* insert: the account already has credentials;
-                                        save: the stored version is not expected_version */
+                                        save: the stored version is not expected_version;
+                                        renew: the lease's epoch is no longer `epoch`;
+                                        mark_reauthorization_required: the version moved */
+#define CALBRIDGE_STORE_CLAIMED 0    /* claim: claim->status set (whatever it says) */
+#define CALBRIDGE_STORE_RENEWED 0    /* renew: the lease runs on */
+#define CALBRIDGE_STORE_RELEASED 0   /* release: done (also when the epoch was no longer current) */
+#define CALBRIDGE_STORE_MARKED 0     /* mark_reauthorization_required: marked */
+#define CALBRIDGE_STORE_WAITED 0     /* wait_for_change: the version may have moved, or the time is up */
 
 /* Loads an account's credentials. On CALBRIDGE_STORE_FOUND, the callback must have called
- * calbridge_store_entry_set(entry, json, version) with the stored JSON text and its version.
+ * calbridge_store_entry_set(entry, json, version) with the stored JSON text and its version,
+ * and, for a leasing store whose account is marked, calbridge_store_entry_set_reauthorization_required().
  * `entry` and `account` are valid only for the duration of the callback. */
 typedef int (*calbridge_store_load_cb)(calbridge_store_entry *entry, const char *account, void *userdata);
 
@@ -281,7 +292,79 @@ typedef int (*calbridge_store_replace_cb)(uint64_t *out_version, const char *acc
  * when there were none. */
 typedef int (*calbridge_store_remove_cb)(const char *account, void *userdata);
 
-#define CALBRIDGE_TOKEN_STORE_VERSION 1
+/* The refresh lease (since CALBRIDGE_TOKEN_STORE_VERSION 2). A store that several processes
+ * or hosts share gives each account a lease, so that one owner at a time refreshes it: the
+ * others wait for the version to move and then use the stored credentials. With refresh-token
+ * rotation this matters: two processes refreshing one account at once each send the same
+ * refresh token, and the intermediary may then revoke the grant. Each callback is one short
+ * atomic step on the store (no transaction or lock held between calls), so a holder that dies
+ * leaves a lease that simply expires. Times are on the store's clock where it has one. Per
+ * account the store keeps: the lease's owner, its expiry, an epoch that only ever grows (+1
+ * per granted claim, kept across saves and replaces), and the "reauthorization required" mark.
+ * save and replace also end any lease and clear the mark; insert creates an account unmarked
+ * without a lease; no lease callback changes the version. */
+
+/* What a claim found (calbridge_lease_claim.status). Stable numbers; 0 is "not set". */
+#define CALBRIDGE_LEASE_GRANTED 1                  /* the caller holds the lease now */
+#define CALBRIDGE_LEASE_VERSION_MOVED 2            /* the version is not expected_version: stored is newer */
+#define CALBRIDGE_LEASE_HELD 3                     /* another owner's lease is live */
+#define CALBRIDGE_LEASE_REAUTHORIZATION_REQUIRED 4 /* the account is marked: nobody may refresh it */
+#define CALBRIDGE_LEASE_MISSING 5                  /* the store has no credentials for the account */
+
+#define CALBRIDGE_LEASE_CLAIM_VERSION 1
+
+/* The result of a claim, handed to the claim callback to fill (calbridge owns it; valid only
+ * during the callback). */
+typedef struct calbridge_lease_claim {
+    /* CALBRIDGE_LEASE_CLAIM_VERSION of the library that calls: set by calbridge. A callback
+     * built with a later header writes the fields of later versions only when it is that high. */
+    unsigned int version;
+    /* CALBRIDGE_LEASE_*: set by the callback. */
+    int status;
+    /* The account's stored credentials as the claim read them, in the same atomic step: fill
+     * it with calbridge_store_entry_set() for every status but CALBRIDGE_LEASE_MISSING (for
+     * CALBRIDGE_LEASE_GRANTED it holds the refresh token calbridge will use). Set by calbridge. */
+    calbridge_store_entry *stored;
+    /* CALBRIDGE_LEASE_GRANTED: the lease's new epoch (the old one + 1, so at least 1). */
+    uint64_t epoch;
+    /* CALBRIDGE_LEASE_HELD: how long the other owner's lease still runs, in milliseconds. */
+    uint64_t remaining_ms;
+} calbridge_lease_claim;
+
+#define CALBRIDGE_LEASE_CLAIM_INIT { CALBRIDGE_LEASE_CLAIM_VERSION, 0, NULL, 0, 0 }
+
+/* In one atomic step: no credentials for `account`: CALBRIDGE_LEASE_MISSING. Marked
+ * "reauthorization required": CALBRIDGE_LEASE_REAUTHORIZATION_REQUIRED. Stored version is not
+ * `expected_version`: CALBRIDGE_LEASE_VERSION_MOVED. Another lease is live (its expiry is
+ * after now): CALBRIDGE_LEASE_HELD with remaining_ms. Otherwise (no lease, or an expired one,
+ * which is taken over): set the owner to `owner`, the expiry to now + `ttl_ms`, the epoch to
+ * epoch + 1, and CALBRIDGE_LEASE_GRANTED with that epoch. Fill claim->stored as it says, then
+ * return CALBRIDGE_STORE_CLAIMED. */
+typedef int (*calbridge_store_claim_cb)(calbridge_lease_claim *claim, const char *account, uint64_t expected_version,
+                                        const char *owner, uint64_t ttl_ms, void *userdata);
+
+/* Extends the lease to now + `ttl_ms` if its epoch is still `epoch` and it has not been ended
+ * (released, saved or replaced over): CALBRIDGE_STORE_RENEWED, else CALBRIDGE_STORE_CONFLICT.
+ * Runs on a thread of calbridge's own while the holder's token request is in flight. */
+typedef int (*calbridge_store_renew_cb)(const char *account, uint64_t epoch, uint64_t ttl_ms, void *userdata);
+
+/* Ends the lease (clears its owner and expiry) if its epoch is still `epoch`; otherwise does
+ * nothing. CALBRIDGE_STORE_RELEASED either way. The epoch is kept. */
+typedef int (*calbridge_store_release_cb)(const char *account, uint64_t epoch, void *userdata);
+
+/* If the stored version is still `expected_version`: marks the account "reauthorization
+ * required", ends any lease, and returns CALBRIDGE_STORE_MARKED; otherwise (a newer rotation
+ * was stored: the refusal was a lost race) CALBRIDGE_STORE_CONFLICT. */
+typedef int (*calbridge_store_mark_reauthorization_required_cb)(const char *account, uint64_t expected_version,
+                                                                void *userdata);
+
+/* Optional, for a store that can be told of a write (a notification): blocks for at most
+ * `timeout_ms`, or until the account's version may have moved past `version`, then returns
+ * CALBRIDGE_STORE_WAITED. NULL: calbridge polls (claim_cb's read, with jitter) instead. */
+typedef int (*calbridge_store_wait_for_change_cb)(const char *account, uint64_t version, uint64_t timeout_ms,
+                                                  void *userdata);
+
+#define CALBRIDGE_TOKEN_STORE_VERSION 2
 
 /* A token store implemented by the application (a database, a secrets manager, ...). The
  * credentials are the JSON text of calbridge_credentials_to_json(): it contains the tokens,
@@ -289,11 +372,12 @@ typedef int (*calbridge_store_remove_cb)(const char *account, void *userdata);
  * that only the store's successful writes increment; it is what lets concurrent refreshes
  * never overwrite each other's rotation.
  *
- * The callbacks run on the thread of the calbridge call that needs them, never under a
- * calbridge lock (they may call calbridge), and from several threads at once: they must be
- * thread-safe. Strings they receive are borrowed for the duration of the callback. */
+ * The callbacks run on the thread of the calbridge call that needs them (renew excepted),
+ * never under a calbridge lock (they may call calbridge), and from several threads at once:
+ * they must be thread-safe. Strings they receive are borrowed for the duration of the
+ * callback. */
 typedef struct calbridge_token_store {
-    unsigned int version;  /* CALBRIDGE_TOKEN_STORE_VERSION */
+    unsigned int version;  /* CALBRIDGE_TOKEN_STORE_VERSION (1 is still accepted: no lease) */
     calbridge_store_load_cb load;        /* all five are required */
     calbridge_store_insert_cb insert;
     calbridge_store_save_cb save;
@@ -301,11 +385,24 @@ typedef struct calbridge_token_store {
     calbridge_store_remove_cb remove;
     void *userdata;                          /* passed to every callback */
     calbridge_userdata_free_cb userdata_free; /* optional; see calbridge_client_new() */
+
+    /* Since version 2: the refresh lease. All four set: a leasing store, safe to share between
+     * processes and hosts. All four NULL (or a version 1 struct): a store without a lease,
+     * which coordinates nothing across processes and is safe for ONE PROCESS ONLY (two
+     * processes could refresh one account at once and, with rotation, lose the grant). Some
+     * set and not others: CALBRIDGE_EINVALID_ARGUMENT from calbridge_client_new(). */
+    calbridge_store_claim_cb claim;
+    calbridge_store_renew_cb renew;
+    calbridge_store_release_cb release;
+    calbridge_store_mark_reauthorization_required_cb mark_reauthorization_required;
+    calbridge_store_wait_for_change_cb wait_for_change; /* optional, with the four only */
 } calbridge_token_store;
 
-#define CALBRIDGE_TOKEN_STORE_INIT { CALBRIDGE_TOKEN_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define CALBRIDGE_TOKEN_STORE_INIT \
+    { CALBRIDGE_TOKEN_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
-/* Initialises *store (no callbacks). `version` must be CALBRIDGE_TOKEN_STORE_VERSION. */
+/* Initialises *store (no callbacks) as a struct of `version` (1 to CALBRIDGE_TOKEN_STORE_VERSION;
+ * only the fields of that version are written). */
 CALBRIDGE_EXTERN int calbridge_token_store_init(calbridge_token_store *store, unsigned int version);
 
 /* Fills the entry a load callback received: the stored JSON text (copied) and its version
@@ -314,6 +411,14 @@ CALBRIDGE_EXTERN int calbridge_token_store_init(calbridge_token_store *store, un
  * a NULL argument or version 0. Call it only during the load callback that got `entry`. */
 CALBRIDGE_EXTERN int calbridge_store_entry_set(calbridge_store_entry *entry, const char *credentials_json,
                                                uint64_t version);
+
+/* Says whether the account of the entry is marked "reauthorization required" (`required`
+ * non-zero) or not (0, the default): from a leasing store's load callback, for a marked
+ * account. calbridge then fails the account's calls at once with CALBRIDGE_EINVALID_GRANT
+ * until a new authorization replaces its credentials. Read only from a store of version 2 or
+ * later. CALBRIDGE_EINVALID_ARGUMENT for a NULL entry. Call it only during the callback that
+ * got `entry`. */
+CALBRIDGE_EXTERN int calbridge_store_entry_set_reauthorization_required(calbridge_store_entry *entry, int required);
 
 /* Log levels, least to most severe. Log lines never contain secrets, at any level. */
 #define CALBRIDGE_LOG_TRACE 1    /* every request and reply line, every wait */
@@ -348,11 +453,11 @@ typedef void (*calbridge_reauthorization_cb)(const char *account, void *userdata
 #define CALBRIDGE_CLIENT_AUTH_REQUEST_BODY 0  /* client_id/client_secret in the body (default) */
 #define CALBRIDGE_CLIENT_AUTH_HTTP_BASIC 1    /* HTTP Basic authentication */
 
-#define CALBRIDGE_CLIENT_OPTIONS_VERSION 1
+#define CALBRIDGE_CLIENT_OPTIONS_VERSION 2
 
 /* How a client is set up (NULL: all defaults). Strings are copied by calbridge_client_new(). */
 typedef struct calbridge_client_options {
-    unsigned int version;  /* CALBRIDGE_CLIENT_OPTIONS_VERSION */
+    unsigned int version;  /* CALBRIDGE_CLIENT_OPTIONS_VERSION (1 is still accepted) */
 
     /* "us" (NULL: the default), "uk", "de", "au", "ca" or "sg", case-insensitive. Anything
      * else is CALBRIDGE_ECONFIGURATION. */
@@ -396,8 +501,9 @@ typedef struct calbridge_client_options {
     unsigned int max_backoff_ms;
 
     /* Where credentials live: the application's store (copied), or a directory for calbridge's
-     * file store (one 0600 file per account, atomic writes), or neither: an in-memory store
-     * that lives as long as the client. Setting both is CALBRIDGE_EINVALID_ARGUMENT. */
+     * file store (one 0600 file per account, atomic writes, the lease of one host), or (since
+     * version 2) token_store_name below, or none: an in-memory store that lives as long as the
+     * client. Setting more than one is CALBRIDGE_EINVALID_ARGUMENT. */
     const calbridge_token_store *token_store;
     const char *token_store_directory;
 
@@ -414,13 +520,40 @@ typedef struct calbridge_client_options {
     calbridge_reauthorization_cb on_reauthorization_required;
     void *on_reauthorization_required_userdata;
     calbridge_userdata_free_cb on_reauthorization_required_userdata_free;
+
+    /* Since version 2. */
+
+    /* A store opened by name (the name is copied):
+     *   "memory:"            in memory, this client only
+     *   "file:DIR"           calbridge's file store in DIR (processes of one host)
+     *   "sqlite:PATH"        an SQLite database file (processes of one host; on a local disk)
+     *   "postgresql://..."   a PostgreSQL database, the name being a libpq connection URI
+     *                        (also "postgres://"; processes on several hosts)
+     * A relative path is taken from the current directory. The stores other than memory: hold
+     * the refresh lease. An unknown scheme is CALBRIDGE_ECONFIGURATION naming the scheme only
+     * (the rest may hold a password, which no message or log line ever shows); a store that
+     * cannot be opened is CALBRIDGE_ESTORE. */
+    const char *token_store_name;
+
+    /* The refresh lease of a leasing store. The holder's lease lives lease_ttl_ms unless
+     * renewed (0: 30000; 10 to 3600000): a holder that dies blocks the account's refresh that
+     * long at most. Its token request has the deadline lease_request_timeout_ms (0:
+     * lease_ttl_ms / 3). Waiters look at the store every lease_poll_interval_ms (0: 50; plus
+     * jitter) unless the store notifies them. lease_owner: who holds a lease, as stored, for
+     * diagnosis (NULL: "<host>:<pid>:<random>"; at most 200 characters, no whitespace).
+     * CALBRIDGE_ECONFIGURATION for a value out of range. */
+    unsigned int lease_ttl_ms;
+    unsigned int lease_request_timeout_ms;
+    unsigned int lease_poll_interval_ms;
+    const char *lease_owner;
 } calbridge_client_options;
 
 #define CALBRIDGE_CLIENT_OPTIONS_INIT                                                              \
     { CALBRIDGE_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL, 0, 0, \
-      0, 0, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+      0, 0, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL }
 
-/* Initialises *options to the defaults. `version` must be CALBRIDGE_CLIENT_OPTIONS_VERSION. */
+/* Initialises *options to the defaults, as a struct of `version` (1 to
+ * CALBRIDGE_CLIENT_OPTIONS_VERSION; only the fields of that version are written). */
 CALBRIDGE_EXTERN int calbridge_client_options_init(calbridge_client_options *options, unsigned int version);
 
 /* Makes a client for the application `client_id` / `client_secret` (both required). Checks the

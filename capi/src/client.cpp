@@ -2,12 +2,15 @@
 #include "callbacks.hpp"
 #include "errors.hpp"
 #include "handles.hpp"
+#include "versions.hpp"
 
 #include <calbridge/config.hpp>
+#include <calbridge/open_store.hpp>
 #include <calbridge/transport.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 
 using namespace calbridge::capi;
@@ -53,6 +56,12 @@ calbridge::ClientOptions client_options(const char* client_id, const char* clien
         out.tls.source = calbridge::TlsTrust::Source::ca_pem;
         out.tls.ca_pem = o.ca_pem;
     }
+    if (o.lease_ttl_ms != 0) out.refresh_lease.ttl = std::chrono::milliseconds(o.lease_ttl_ms);
+    if (o.lease_request_timeout_ms != 0) {
+        out.refresh_lease.request_timeout = std::chrono::milliseconds(o.lease_request_timeout_ms);
+    }
+    if (o.lease_poll_interval_ms != 0) out.refresh_lease.poll_interval = std::chrono::milliseconds(o.lease_poll_interval_ms);
+    if (o.lease_owner != nullptr) out.refresh_lease.owner = o.lease_owner;
     if (o.leeway_seconds != 0) out.leeway = std::chrono::seconds(std::max(o.leeway_seconds, 0));
     if (o.user_agent != nullptr) out.user_agent = o.user_agent;
     switch (o.token_encoding) {
@@ -94,7 +103,7 @@ int calbridge_client_options_init(calbridge_client_options* options, unsigned in
     return guard(__func__, [&] {
         auto& o = required(options, "options");
         check_version(version, CALBRIDGE_CLIENT_OPTIONS_VERSION, "version");
-        o = calbridge_client_options CALBRIDGE_CLIENT_OPTIONS_INIT;
+        init_client_options(o, version);
     });
 }
 
@@ -107,17 +116,25 @@ int calbridge_client_new(calbridge_client** out, const char* client_id, const ch
         AdoptedUserdata adopted = adopt_userdata(options);
         auto*& result = output(out, "out");
 
-        calbridge::Config config(client_options(client_id, client_secret, options));
+        // An earlier version's options, read up to their end (the rest: defaults).
+        std::optional<calbridge_client_options> current;
+        if (options != nullptr) current = current_client_options(*options, "options");
+        const calbridge_client_options* options_read = current ? &*current : nullptr;
+
+        calbridge::Config config(client_options(client_id, client_secret, options_read));
         calbridge::ClientDependencies dependencies;
-        if (options != nullptr) {
-            const auto& o = *options;
-            if (o.token_store != nullptr && o.token_store_directory != nullptr) {
-                invalid_argument("options->token_store and options->token_store_directory are both set");
+        if (current) {
+            const auto& o = *current;
+            if ((o.token_store != nullptr) + (o.token_store_directory != nullptr) + (o.token_store_name != nullptr) > 1) {
+                invalid_argument("options->token_store, options->token_store_directory and options->token_store_name: "
+                                 "set one at most");
             }
             if (o.token_store != nullptr) {
                 dependencies.store = make_c_token_store(*o.token_store, adopted.store);
             } else if (o.token_store_directory != nullptr) {
                 dependencies.store = std::make_shared<calbridge::FileTokenStore>(o.token_store_directory);
+            } else if (o.token_store_name != nullptr) {
+                dependencies.store = calbridge::open_token_store(o.token_store_name);
             }
             dependencies.retry = retry_policy(o);
             install_log_and_hooks(o, adopted, dependencies);

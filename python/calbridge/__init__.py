@@ -63,7 +63,17 @@ from .errors import (
 )
 from ._types import JSON
 from .session import Paged, Session
-from .stores import FileStore, MemoryStore, TokenStore
+from .stores import (
+    FileStore,
+    LeaseClaim,
+    LeaseStatus,
+    LeasingTokenStore,
+    MemoryStore,
+    PostgresStore,
+    SqliteStore,
+    TokenStore,
+    open_store,
+)
 
 Account = _core.Account
 Calendar = _core.Calendar
@@ -84,7 +94,8 @@ _logging.getLogger("calbridge").addHandler(_logging.NullHandler())
 # Tracebacks and reprs name the public path (calbridge.InvalidGrantError), not the module a
 # class happens to be written in.
 for _cls in (
-    AuthorizationRequest, Client, Credentials, Session, Paged, MemoryStore, FileStore, TokenStore,
+    AuthorizationRequest, Client, Credentials, Session, Paged, MemoryStore, FileStore, SqliteStore, PostgresStore,
+    TokenStore, LeasingTokenStore, LeaseStatus, LeaseClaim,
     ErrorCode, FieldError, *(c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Error)),
 ):  # fmt: skip
     _cls.__module__ = __name__
@@ -105,8 +116,14 @@ __all__ = [
     "LinkingProfile",
     # token stores
     "TokenStore",
+    "LeasingTokenStore",
+    "LeaseStatus",
+    "LeaseClaim",
     "MemoryStore",
     "FileStore",
+    "SqliteStore",
+    "PostgresStore",
+    "open_store",
     # calendar API results
     "Account",
     "Calendar",

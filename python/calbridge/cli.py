@@ -11,8 +11,16 @@
 
 Connections are kept in ``$CALBRIDGE_HOME`` (default ``~/.config/calbridge``): the client's
 settings in ``config.json`` (never the client secret of a real application: it comes from
-``CALBRIDGE_CLIENT_SECRET`` each time; a sandbox's is saved) and one credentials file per account in ``credentials/``, all
-readable by you only (0600).
+``CALBRIDGE_CLIENT_SECRET`` each time; a sandbox's is saved) and the credentials in the SQLite
+database ``credentials.db``, all readable by you only (0600). ``--store NAME`` (or
+``$CALBRIDGE_STORE``) keeps the credentials elsewhere: ``sqlite:PATH``, ``file:DIR``,
+``postgresql://...`` (e.g. the store an application shares, whose refresh lease the CLI then
+respects) or ``memory:``.
+
+Earlier versions kept one file per account in ``credentials/``. When that directory exists and
+``credentials.db`` does not, the first command that uses the default store moves every
+account into the database and renames the directory ``credentials.imported/`` (never read
+again: its refresh tokens may be rotated away from now on, so delete it once you are happy).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import argparse
 import json
 import logging
 import os
+import socket
 import sys
 import webbrowser
 from collections.abc import Callable, Sequence
@@ -30,9 +39,9 @@ from pathlib import Path
 from . import __version__
 from .client import Client
 from .credentials import Credentials
-from .errors import Error
+from .errors import ConfigurationError, Error, InvalidGrantError
 from .sandbox import Sandbox, SandboxError, find_executable
-from .stores import FileStore
+from .stores import FileStore, LeaseStatus, LeasingTokenStore, SqliteStore, TokenStore, open_store
 
 __all__ = ["main"]
 
@@ -72,7 +81,7 @@ def _load_config(home: Path) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
-def _client_from_config(config: dict[str, object], store: FileStore | None = None) -> Client:
+def _client_from_config(config: dict[str, object], store: TokenStore | None = None) -> Client:
     def text(key: str) -> str | None:
         value = config.get(key)
         return value if isinstance(value, str) and value else None
@@ -92,17 +101,92 @@ def _client_from_config(config: dict[str, object], store: FileStore | None = Non
     )
 
 
-def _store(home: Path) -> FileStore:
-    return FileStore(home / "credentials")
+def _default_store_file(home: Path) -> Path:
+    return home / "credentials.db"
 
 
-def _account(args: argparse.Namespace, home: Path, config: dict[str, object]) -> str:
+def _store(args: argparse.Namespace, home: Path, *, create: bool) -> TokenStore | None:
+    """The store of --store, $CALBRIDGE_STORE, or the default SQLite database in the home
+    (after moving an old file store's accounts into it). None when the default database does
+    not exist and `create` is false: a command that only reads has nothing to read then, and
+    leaves no file behind."""
+    name = getattr(args, "store", None) or os.environ.get("CALBRIDGE_STORE")
+    try:
+        if name:
+            return open_store(name)
+        _import_file_store(home)
+        database = _default_store_file(home)
+        if not create and not database.exists():
+            return None
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return SqliteStore(database)
+    except ConfigurationError as e:
+        raise CliError(f"--store: {e}") from None
+
+
+def _import_file_store(home: Path) -> None:
+    """Moves the accounts of the file store that earlier versions kept in <home>/credentials/
+    into the default database, once: the directory is renamed credentials.imported/ so that
+    its (soon stale) refresh tokens are never imported again."""
+    old = home / "credentials"
+    database = _default_store_file(home)
+    if database.exists() or not old.is_dir():
+        return
+    files = FileStore(old)
+    accounts = files.accounts()
+    if not accounts:
+        return
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    new = SqliteStore(database)
+    moved: list[str] = []
+    for account in accounts:
+        try:
+            found = files.load(account)
+            if found is not None:
+                new.insert(account, found[0])  # None: already there (another command got here first)
+                moved.append(account)
+        except Error as e:
+            print(f"calbridge: could not import {account!r} from {old}: {e}", file=sys.stderr)
+    config = _load_config(home)
+    _remember_accounts(config, moved)
+    _write_private(home / "config.json", json.dumps(config, indent=2) + "\n")
+    imported = home / "credentials.imported"
+    try:
+        old.rename(imported)
+    except FileNotFoundError:
+        pass  # another command renamed it first
+    print(
+        f"calbridge: moved {len(moved)} account(s) from {old}/ into {database}; "
+        f"{imported}/ is no longer used and can be deleted",
+        file=sys.stderr,
+    )
+
+
+def _known_accounts(config: dict[str, object], store: TokenStore | None = None) -> list[str]:
+    """The accounts this CLI connected (config.json), and those a file store's directory holds."""
+    listed = config.get("accounts")
+    accounts = [a for a in listed if isinstance(a, str)] if isinstance(listed, list) else []
+    if isinstance(store, FileStore):
+        accounts += [a for a in store.accounts() if a not in accounts]
+    return accounts
+
+
+def _remember_accounts(config: dict[str, object], accounts: list[str]) -> None:
+    known = _known_accounts(config)
+    config["accounts"] = known + [a for a in accounts if a not in known]
+
+
+def _forget_account(config: dict[str, object], account: str) -> None:
+    config["accounts"] = [a for a in _known_accounts(config) if a != account]
+
+
+def _account(args: argparse.Namespace, config: dict[str, object], store: TokenStore) -> str:
     if args.account:
         return str(args.account)
     last = config.get("last_account")
     if isinstance(last, str) and last:
         return last
-    accounts = _store(home).accounts()
+    accounts = [a for a in _known_accounts(config, store) if store.load(a) is not None]
     if len(accounts) == 1:
         return accounts[0]
     if not accounts:
@@ -186,13 +270,19 @@ def _cmd_connect(args: argparse.Namespace) -> int:
     if callback is None:
         raise CliError(f"no redirect came back within {args.timeout:g} s")
 
-    store = _store(home)
+    store = _store(args, home, create=True)
+    assert store is not None
     credentials = client.complete_authorization(callback, auth)
     store.replace(credentials.account_key, credentials)
     config["last_account"] = credentials.account_key
+    config["accounts"] = _load_config(home).get("accounts", [])
+    _remember_accounts(config, [credentials.account_key])
     _write_private(home / "config.json", json.dumps(config, indent=2) + "\n")
     _say("Connected: " + _describe(credentials))
-    _say(f"Saved to {store.path_for(credentials.account_key)}")
+    if isinstance(store, FileStore):
+        _say(f"Saved to {store.path_for(credentials.account_key)}")
+    else:
+        _say(f"Saved to {store!r}")
     return 0
 
 
@@ -201,11 +291,14 @@ def _cmd_connect(args: argparse.Namespace) -> int:
 
 def _cmd_accounts(args: argparse.Namespace) -> int:
     home = _home(args)
-    store = _store(home)
-    for account in store.accounts():
+    store = _store(args, home, create=False)
+    if store is None:
+        return 0
+    for account in _known_accounts(_load_config(home), store):
         found = store.load(account)
         if found is not None:
-            _say(f"{account}: {_describe(found[0])}")
+            marked = len(found) == 3 and found[2]
+            _say(f"{account}: {_describe(found[0])}" + (" (reauthorization required)" if marked else ""))
     return 0
 
 
@@ -237,9 +330,39 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     client, store, account = _saved(args)
     found = store.load(account)
     assert found is not None
-    credentials, version = found
+    credentials, version = found[0], found[1]
+    if isinstance(store, LeasingTokenStore):
+        return _refresh_under_lease(client, store, account, version)
     fresh = client.refresh(credentials)
     if store.save(account, fresh, version) is None:
+        raise CliError("the saved credentials changed while refreshing; run refresh again")
+    _say("Refreshed: " + _describe(fresh))
+    return 0
+
+
+def _refresh_under_lease(client: Client, store: LeasingTokenStore, account: str, version: int) -> int:
+    """A refresh as the store's other users do it: only with the account's lease, so that an
+    application sharing the store never refreshes the same account at the same moment."""
+    owner = f"calbridge-cli:{socket.gethostname()}:{os.getpid()}"
+    claim = store.claim(account, version, owner, 60.0)
+    if claim.status is LeaseStatus.HELD:
+        raise CliError(f"{account} is being refreshed by another process right now; try again in {claim.remaining:.0f} s")
+    if claim.status is LeaseStatus.REAUTHORIZATION_REQUIRED:
+        raise CliError(f"{account} needs a new authorization: run `calbridge connect`")
+    if claim.status is LeaseStatus.MISSING or claim.credentials is None:
+        raise CliError(f"no saved credentials for {account!r} (see `calbridge accounts`)")
+    if claim.status is LeaseStatus.VERSION_MOVED:
+        _say("Refreshed meanwhile by another process: " + _describe(claim.credentials))
+        return 0
+    try:
+        fresh = client.refresh(claim.credentials)
+    except InvalidGrantError:
+        store.mark_reauthorization_required(account, claim.version)
+        raise
+    except BaseException:
+        store.release(account, claim.epoch)
+        raise
+    if store.save(account, fresh, claim.version) is None:  # the save also ends the lease
         raise CliError("the saved credentials changed while refreshing; run refresh again")
     _say("Refreshed: " + _describe(fresh))
     return 0
@@ -251,16 +374,23 @@ def _cmd_revoke(args: argparse.Namespace) -> int:
     assert found is not None
     client.revoke(found[0])
     store.remove(account)
+    home = _home(args)
+    config = _load_config(home)
+    if account in _known_accounts(config):
+        _forget_account(config, account)
+        _write_private(home / "config.json", json.dumps(config, indent=2) + "\n")
     _say(f"Revoked the grant of {account} and removed its saved credentials.")
     return 0
 
 
-def _saved(args: argparse.Namespace) -> tuple[Client, FileStore, str]:
-    """The client (with the file store), the store and the account of a saved connection."""
+def _saved(args: argparse.Namespace) -> tuple[Client, TokenStore, str]:
+    """The client (with the store), the store and the account of a saved connection."""
     home = _home(args)
     config = _load_config(home)
-    store = _store(home)
-    account = _account(args, home, config)
+    store = _store(args, home, create=False)
+    if store is None:
+        raise CliError("no account is connected yet: run `calbridge connect` first")
+    account = _account(args, config, store)
     if store.load(account) is None:
         raise CliError(f"no saved credentials for {account!r} (see `calbridge accounts`)")
     return _client_from_config(config, store), store, account
@@ -291,6 +421,15 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _store_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        metavar="NAME",
+        help="where credentials are kept: sqlite:PATH, file:DIR, postgresql://... or memory: "
+        "(default: $CALBRIDGE_STORE, else sqlite:<home>/credentials.db)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="calbridge",
@@ -318,14 +457,17 @@ def _parser() -> argparse.ArgumentParser:
     connect.add_argument("--pkce", action="store_true", help="add a PKCE S256 code challenge")
     connect.add_argument("--no-browser", action="store_true", help="only print the link")
     connect.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect (default 300)")
+    _store_argument(connect)
     connect.set_defaults(run=_cmd_connect)
 
     accounts = sub.add_parser("accounts", help="the accounts connected so far")
+    _store_argument(accounts)
     accounts.set_defaults(run=_cmd_accounts)
 
     def saved(name: str, help: str, run: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help)
         p.add_argument("--account", help="account id (default: the last connected)")
+        _store_argument(p)
         p.set_defaults(run=run)
         return p
 

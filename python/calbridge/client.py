@@ -14,7 +14,7 @@ from . import _core
 from ._types import Seconds, seconds
 from .credentials import Credentials
 from .session import Session
-from .stores import MemoryStore, TokenStore, _for_core
+from .stores import MemoryStore, TokenStore, _for_core, open_store
 
 __all__ = ["Client", "AuthorizationRequest", "DataCenter", "TransportStats"]
 
@@ -70,6 +70,16 @@ class Client:
 
     Log lines go to ``logging.getLogger("calbridge")`` (secrets redacted), at the level that
     logger has when the client is made (``calbridge.TRACE`` shows every request line).
+
+    ``store`` is where credentials live: a store object (see :mod:`calbridge.stores`) or a
+    store's name (``"sqlite:/var/lib/app/credentials.db"``, ``"postgresql://..."``,
+    ``"file:DIR"``, ``"memory:"``; see :func:`calbridge.open_store`); default: this process's
+    memory. A store shared by several processes holds a refresh lease, tuned here:
+    ``lease_ttl`` (how long a lease lives unless renewed: a holder that dies blocks the
+    account's refresh that long at most), ``lease_request_timeout`` (the holder's token request
+    deadline; None: ``lease_ttl / 3``), ``lease_poll_interval`` (how often waiters look at a
+    store that cannot notify them) and ``lease_owner`` (who holds a lease, as stored, for
+    diagnosis; None: "<host>:<pid>:<random>").
     """
 
     def __init__(
@@ -86,7 +96,7 @@ class Client:
         timeout: Seconds = 30.0,
         connect_timeout: Seconds = 10.0,
         leeway: Seconds = 60.0,
-        store: TokenStore | None = None,
+        store: TokenStore | str | None = None,
         user_agent: str | None = None,
         max_retries: int = 3,
         token_encoding: Literal["form", "json"] = "form",
@@ -94,6 +104,10 @@ class Client:
         require_secure_redirect_uri: bool = True,
         on_refresh: Callable[[Credentials], None] | None = None,
         on_reauthorization_required: Callable[[str], None] | None = None,
+        lease_ttl: Seconds = 30.0,
+        lease_request_timeout: Seconds | None = None,
+        lease_poll_interval: Seconds = 0.05,
+        lease_owner: str | None = None,
     ) -> None:
         config: dict[str, object] = {
             "client_id": client_id,
@@ -105,7 +119,15 @@ class Client:
             "token_encoding": token_encoding,
             "client_authentication": client_authentication,
             "require_secure_redirect_uri": require_secure_redirect_uri,
+            "lease_ttl_ms": round((seconds(lease_ttl, "lease_ttl") or 0.0) * 1000),
+            "lease_poll_interval_ms": round((seconds(lease_poll_interval, "lease_poll_interval") or 0.0) * 1000),
         }
+        if lease_request_timeout is not None:
+            config["lease_request_timeout_ms"] = round(
+                (seconds(lease_request_timeout, "lease_request_timeout") or 0.0) * 1000
+            )
+        if lease_owner is not None:
+            config["lease_owner"] = lease_owner
         if api_url is not None:
             config["api_url"] = api_url
         if app_url is not None:
@@ -121,6 +143,8 @@ class Client:
         if user_agent is not None:
             config["user_agent"] = user_agent
 
+        if isinstance(store, str):
+            store = open_store(store)
         self._store: TokenStore = store if store is not None else MemoryStore()
         self._on_refresh = on_refresh
         self._sessions_with_hooks: weakref.WeakSet[Session] = weakref.WeakSet()

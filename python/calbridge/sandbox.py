@@ -228,7 +228,7 @@ class Sandbox:
         client_id: str | None = None,
         client_secret: str | None = None,
         *,
-        store: TokenStore | None = None,
+        store: TokenStore | str | None = None,
         timeout: Seconds = 30.0,
         leeway: Seconds = 60.0,
         max_retries: int = 3,

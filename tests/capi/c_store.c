@@ -2,8 +2,18 @@
 
 #include "c_store.h"
 
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static int64_t monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
 
 static struct c_store_entry *find(struct c_store *s, const char *account) {
     int i;
@@ -25,6 +35,7 @@ static int put(struct c_store *s, struct c_store_entry *e, const char *account, 
         e->account = strdup(account);
         e->json = NULL;
         e->version = 0;
+        e->epoch = 0;
         if (e->account == NULL) {
             --s->count;
             free(copy);
@@ -34,6 +45,10 @@ static int put(struct c_store *s, struct c_store_entry *e, const char *account, 
     free(e->json);
     e->json = copy;
     *out_version = ++e->version;
+    /* A write ends any lease and clears the mark; the epoch stays. */
+    e->leased = 0;
+    e->marked = 0;
+    pthread_cond_broadcast(&s->changed);
     return CALBRIDGE_STORE_SAVED;
 }
 
@@ -48,8 +63,10 @@ static int load(calbridge_store_entry *entry, const char *account, void *userdat
         rc = CALBRIDGE_ESTORE;
     } else if ((e = find(s, account)) != NULL) {
         /* calbridge copies the entry: the lock can go once the call returns. */
-        rc = calbridge_store_entry_set(entry, e->json, e->version) == CALBRIDGE_OK ? CALBRIDGE_STORE_FOUND
-                                                                                  : CALBRIDGE_ESTORE;
+        rc = calbridge_store_entry_set(entry, e->json, e->version) == CALBRIDGE_OK &&
+                     calbridge_store_entry_set_reauthorization_required(entry, e->marked) == CALBRIDGE_OK
+                 ? CALBRIDGE_STORE_FOUND
+                 : CALBRIDGE_ESTORE;
     }
     pthread_mutex_unlock(&s->mutex);
     return rc;
@@ -113,9 +130,111 @@ static int remove_account(const char *account, void *userdata) {
         free(e->json);
         *e = s->entries[--s->count];
         rc = CALBRIDGE_STORE_REMOVED;
+        pthread_cond_broadcast(&s->changed);
     }
     pthread_mutex_unlock(&s->mutex);
     return rc;
+}
+
+static int claim(calbridge_lease_claim *claim, const char *account, uint64_t expected_version, const char *owner,
+                 uint64_t ttl_ms, void *userdata) {
+    struct c_store *s = (struct c_store *)userdata;
+    struct c_store_entry *e;
+    int64_t now = monotonic_ms();
+    int rc = CALBRIDGE_STORE_CLAIMED;
+    pthread_mutex_lock(&s->mutex);
+    ++s->claims;
+    e = find(s, account);
+    if (e == NULL) {
+        claim->status = CALBRIDGE_LEASE_MISSING;
+    } else {
+        if (e->marked) {
+            claim->status = CALBRIDGE_LEASE_REAUTHORIZATION_REQUIRED;
+        } else if (e->version != expected_version) {
+            claim->status = CALBRIDGE_LEASE_VERSION_MOVED;
+        } else if (e->leased && e->lease_until_ms > now) {
+            claim->status = CALBRIDGE_LEASE_HELD;
+            claim->remaining_ms = (uint64_t)(e->lease_until_ms - now);
+        } else {
+            e->leased = 1;
+            e->lease_until_ms = now + (int64_t)ttl_ms;
+            snprintf(e->owner, sizeof e->owner, "%s", owner);
+            claim->status = CALBRIDGE_LEASE_GRANTED;
+            claim->epoch = ++e->epoch;
+            ++s->grants;
+        }
+        /* The credentials as read in this same step. */
+        if (calbridge_store_entry_set(claim->stored, e->json, e->version) != CALBRIDGE_OK ||
+            calbridge_store_entry_set_reauthorization_required(claim->stored, e->marked) != CALBRIDGE_OK) {
+            rc = CALBRIDGE_ESTORE;
+        }
+    }
+    pthread_mutex_unlock(&s->mutex);
+    return rc;
+}
+
+static int renew(const char *account, uint64_t epoch, uint64_t ttl_ms, void *userdata) {
+    struct c_store *s = (struct c_store *)userdata;
+    struct c_store_entry *e;
+    int rc = CALBRIDGE_STORE_CONFLICT;
+    pthread_mutex_lock(&s->mutex);
+    ++s->renews;
+    e = find(s, account);
+    if (e != NULL && e->leased && e->epoch == epoch) {
+        e->lease_until_ms = monotonic_ms() + (int64_t)ttl_ms;
+        rc = CALBRIDGE_STORE_RENEWED;
+    }
+    pthread_mutex_unlock(&s->mutex);
+    return rc;
+}
+
+static int release(const char *account, uint64_t epoch, void *userdata) {
+    struct c_store *s = (struct c_store *)userdata;
+    struct c_store_entry *e;
+    pthread_mutex_lock(&s->mutex);
+    ++s->releases;
+    e = find(s, account);
+    if (e != NULL && e->epoch == epoch) e->leased = 0;
+    pthread_mutex_unlock(&s->mutex);
+    return CALBRIDGE_STORE_RELEASED;
+}
+
+static int mark(const char *account, uint64_t expected_version, void *userdata) {
+    struct c_store *s = (struct c_store *)userdata;
+    struct c_store_entry *e;
+    int rc = CALBRIDGE_STORE_CONFLICT;
+    pthread_mutex_lock(&s->mutex);
+    ++s->marks;
+    e = find(s, account);
+    if (e != NULL && e->version == expected_version) {
+        e->marked = 1;
+        e->leased = 0;
+        rc = CALBRIDGE_STORE_MARKED;
+        pthread_cond_broadcast(&s->changed);
+    }
+    pthread_mutex_unlock(&s->mutex);
+    return rc;
+}
+
+static int wait_for_change(const char *account, uint64_t version, uint64_t timeout_ms, void *userdata) {
+    struct c_store *s = (struct c_store *)userdata;
+    struct c_store_entry *e;
+    struct timespec deadline;
+    int waited = 0;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += (time_t)(timeout_ms / 1000);
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        ++deadline.tv_sec;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->mutex);
+    ++s->waits;
+    while ((e = find(s, account)) != NULL && e->version == version && !e->marked && waited != ETIMEDOUT) {
+        waited = pthread_cond_timedwait(&s->changed, &s->mutex, &deadline);
+    }
+    pthread_mutex_unlock(&s->mutex);
+    return CALBRIDGE_STORE_WAITED;
 }
 
 static void destroy(void *userdata) {
@@ -128,6 +247,7 @@ static void destroy(void *userdata) {
 void c_store_init(struct c_store *store) {
     memset(store, 0, sizeof *store);
     pthread_mutex_init(&store->mutex, NULL);
+    pthread_cond_init(&store->changed, NULL);
 }
 
 calbridge_token_store c_store_callbacks(struct c_store *store) {
@@ -139,7 +259,48 @@ calbridge_token_store c_store_callbacks(struct c_store *store) {
     callbacks.remove = remove_account;
     callbacks.userdata = store;
     callbacks.userdata_free = destroy;
+    callbacks.claim = claim;
+    callbacks.renew = renew;
+    callbacks.release = release;
+    callbacks.mark_reauthorization_required = mark;
+    callbacks.wait_for_change = wait_for_change;
     return callbacks;
+}
+
+calbridge_token_store c_store_callbacks_v1(struct c_store *store) {
+    calbridge_token_store callbacks = c_store_callbacks(store);
+    calbridge_token_store v1;
+    calbridge_token_store_init(&v1, 1); /* the lease fields are not version 1's: left as they are */
+    v1.load = callbacks.load;
+    v1.insert = callbacks.insert;
+    v1.save = callbacks.save;
+    v1.replace = callbacks.replace;
+    v1.remove = callbacks.remove;
+    v1.userdata = store;
+    v1.userdata_free = callbacks.userdata_free;
+    /* Garbage where version 2 has its lease: calbridge must not read it for a version 1 struct. */
+    memset(&v1.claim, 0xA5, sizeof v1 - offsetof(calbridge_token_store, claim));
+    return v1;
+}
+
+uint64_t c_store_epoch(struct c_store *store, const char *account) {
+    struct c_store_entry *e;
+    uint64_t epoch = 0;
+    pthread_mutex_lock(&store->mutex);
+    e = find(store, account);
+    if (e != NULL) epoch = e->epoch;
+    pthread_mutex_unlock(&store->mutex);
+    return epoch;
+}
+
+int c_store_marked(struct c_store *store, const char *account) {
+    struct c_store_entry *e;
+    int marked = 0;
+    pthread_mutex_lock(&store->mutex);
+    e = find(store, account);
+    if (e != NULL) marked = e->marked;
+    pthread_mutex_unlock(&store->mutex);
+    return marked;
 }
 
 uint64_t c_store_version(struct c_store *store, const char *account) {
@@ -159,5 +320,6 @@ void c_store_clear(struct c_store *store) {
         free(store->entries[i].json);
     }
     store->count = 0;
+    pthread_cond_destroy(&store->changed);
     pthread_mutex_destroy(&store->mutex);
 }

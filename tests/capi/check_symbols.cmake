@@ -1,6 +1,7 @@
-# cmake -DNM=<nm> -DLIBRARY=<libcalbridge.so> -P check_symbols.cmake
+# cmake -DNM=<nm> -DLIBRARY=<libcalbridge.so> -DHEADER=<calbridge.h> -P check_symbols.cmake
 # Fails unless every defined dynamic symbol of the library is calbridge_*: the core, Boost,
-# OpenSSL and libstdc++ must never leak into applications (libcurl's and DuckDB's check).
+# OpenSSL and libstdc++ must never leak into applications (libcurl's and DuckDB's check); and
+# unless every function calbridge.h declares is exported (a new one cannot be left out).
 execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
   OUTPUT_VARIABLE _out ERROR_VARIABLE _err RESULT_VARIABLE _rc)
 if(NOT _rc EQUAL 0)
@@ -25,7 +26,24 @@ endforeach()
 if(NOT _leaks STREQUAL "")
   message(FATAL_ERROR "${LIBRARY} exports symbols outside calbridge_*:\n${_leaks}")
 endif()
+# Every CALBRIDGE_EXTERN declaration names its function on the same line, before "(".
+file(STRINGS ${HEADER} _declarations REGEX "^CALBRIDGE_EXTERN ")
+set(_missing "")
+set(_declared 0)
+foreach(_declaration IN LISTS _declarations)
+  if(NOT _declaration MATCHES "(calbridge_[a-z0-9_]+)\\(")
+    message(FATAL_ERROR "cannot read the function name of: ${_declaration}")
+  endif()
+  set(_function ${CMAKE_MATCH_1})
+  math(EXPR _declared "${_declared} + 1")
+  if(NOT _out MATCHES "[ \n]${_function}(@[^\n]*)?\n")
+    string(APPEND _missing "  ${_function}\n")
+  endif()
+endforeach()
+if(NOT _missing STREQUAL "")
+  message(FATAL_ERROR "${LIBRARY} does not export these functions of ${HEADER}:\n${_missing}")
+endif()
 if(_exported LESS 50)
   message(FATAL_ERROR "${LIBRARY} exports only ${_exported} calbridge_* symbols: is the export macro working?")
 endif()
-message(STATUS "${LIBRARY}: ${_exported} symbols, all calbridge_*")
+message(STATUS "${LIBRARY}: ${_exported} symbols, all calbridge_*, the header's ${_declared} functions among them")

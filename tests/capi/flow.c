@@ -1,8 +1,10 @@
 /* The whole Individual Connect flow in C99 against calbridge-sandbox, with the token store
  * written in C: authorization link (PKCE), consent, the redirect back, every calendar call,
- * page iteration, an expired token refreshed through the store, a direct refresh, JSON in and
- * out, revocation (the grant gone: reauthorization required), revocation by sub, a file store,
- * and no secret in any log line. */
+ * page iteration, an expired token refreshed through the store (under its refresh lease), a
+ * direct refresh, JSON in and out, revocation (the grant gone: reauthorization required, the
+ * account marked in the store), revocation by sub, a file store, a store of version 1 (no
+ * lease), two clients sharing one leasing store (one refresh for both), an SQLite store opened
+ * by name, and no secret in any log line. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "c_store.h"
@@ -176,6 +178,163 @@ static void one_refresh_for_many_threads(struct sandbox *sb, calbridge_session *
     }
     pthread_barrier_destroy(&start);
     CHECK(sandbox_counter(sb, "refresh_token") == before + 1);
+}
+
+static void remove_directory(const char *directory);
+
+/* ---- two clients (as two processes would) on one leasing store ------------------------------ */
+
+struct client_worker {
+    calbridge_client *client;
+    const char *account;
+    pthread_barrier_t *start;
+    int rc;
+};
+
+static void *client_calls_calendars(void *arg) {
+    struct client_worker *w = (struct client_worker *)arg;
+    calbridge_session *session = NULL;
+    char *json = NULL;
+    w->rc = calbridge_session_new(&session, w->client, w->account);
+    pthread_barrier_wait(w->start);
+    if (w->rc == CALBRIDGE_OK) w->rc = calbridge_session_calendars(&json, session, NULL);
+    calbridge_free(json);
+    calbridge_session_free(session);
+    return NULL;
+}
+
+/* Clients share nothing in memory: only the store's lease keeps them from refreshing the same
+ * account twice (with rotation, the second refresh would present a spent refresh token). */
+static void two_clients_refresh_once_through_the_lease(struct sandbox *sb) {
+    struct c_store store;
+    calbridge_token_store callbacks[2];
+    calbridge_client_options o = sandbox_client_options(sb);
+    calbridge_client *clients[2] = {NULL, NULL};
+    calbridge_credentials *credentials = NULL;
+    struct client_worker workers[2];
+    pthread_t threads[2];
+    pthread_barrier_t start;
+    char account[64];
+    long before;
+    int i;
+
+    c_store_init(&store);
+    callbacks[0] = c_store_callbacks(&store);
+    callbacks[1] = callbacks[0];
+    callbacks[1].userdata_free = NULL; /* one userdata, one destructor */
+    o.lease_poll_interval_ms = 5;
+    for (i = 0; i < 2; ++i) {
+        o.token_store = &callbacks[i];
+        CHECK_OK(calbridge_client_new(&clients[i], sb->client_id, sb->client_secret, &o));
+    }
+    if (clients[0] != NULL && clients[1] != NULL) credentials = connect_user(sb, clients[0], "list_calendars", 0);
+    if (credentials != NULL) {
+        snprintf(account, sizeof account, "%s", calbridge_credentials_account_key(credentials));
+        CHECK_OK(sandbox_expire_tokens(sb, account));
+        before = sandbox_counter(sb, "refresh_token");
+        pthread_barrier_init(&start, NULL, 2);
+        for (i = 0; i < 2; ++i) {
+            workers[i].client = clients[i];
+            workers[i].account = account;
+            workers[i].start = &start;
+            workers[i].rc = -1000;
+            pthread_create(&threads[i], NULL, client_calls_calendars, &workers[i]);
+        }
+        for (i = 0; i < 2; ++i) {
+            pthread_join(threads[i], NULL);
+            CHECK_RC(CALBRIDGE_OK, workers[i].rc);
+        }
+        pthread_barrier_destroy(&start);
+        CHECK(sandbox_counter(sb, "refresh_token") == before + 1);
+        CHECK(store.grants == 1 && c_store_epoch(&store, account) == 1);
+        CHECK(c_store_version(&store, account) == 2);
+    }
+    calbridge_credentials_free(credentials);
+    for (i = 0; i < 2; ++i) calbridge_client_free(clients[i]);
+    CHECK(store.destroyed == 1);
+    c_store_clear(&store);
+}
+
+/* A store of version 1 works as it always did: no lease callback exists to be called. */
+static void version_1_store_refreshes_without_lease(struct sandbox *sb) {
+    struct c_store store;
+    calbridge_token_store callbacks;
+    calbridge_client_options o = sandbox_client_options(sb);
+    calbridge_client *client = NULL;
+    calbridge_credentials *credentials = NULL;
+    calbridge_session *session = NULL;
+    char *json = NULL;
+    long before;
+
+    c_store_init(&store);
+    callbacks = c_store_callbacks_v1(&store);
+    o.token_store = &callbacks;
+    REQUIRE_OK(calbridge_client_new(&client, sb->client_id, sb->client_secret, &o));
+    credentials = connect_user(sb, client, "list_calendars", 0);
+    if (credentials != NULL) {
+        CHECK_OK(calbridge_session_new(&session, client, calbridge_credentials_account_key(credentials)));
+        CHECK_OK(sandbox_expire_tokens(sb, calbridge_credentials_account_key(credentials)));
+        before = sandbox_counter(sb, "refresh_token");
+        CHECK_OK(calbridge_session_calendars(&json, session, NULL));
+        CHECK(sandbox_counter(sb, "refresh_token") == before + 1);
+        CHECK(store.saves == 1 && c_store_version(&store, calbridge_credentials_account_key(credentials)) == 2);
+        CHECK(store.claims == 0 && store.renews == 0 && store.releases == 0 && store.marks == 0 && store.waits == 0);
+    }
+    calbridge_free(json);
+    calbridge_session_free(session);
+    calbridge_credentials_free(credentials);
+    calbridge_client_free(client);
+    CHECK(store.destroyed == 1);
+    c_store_clear(&store);
+}
+
+/* token_store_name "sqlite:PATH": the refreshed credentials are in the database for the next
+ * client (a next process) that opens it by the same name. */
+static void sqlite_store_by_name(struct sandbox *sb) {
+    char directory[] = "/tmp/calbridge-capi-sqlite-XXXXXX";
+    char name[256];
+    calbridge_client_options o = sandbox_client_options(sb);
+    calbridge_client *client = NULL, *later = NULL;
+    calbridge_credentials *credentials = NULL, *current = NULL, *stored = NULL;
+    calbridge_session *session = NULL, *later_session = NULL;
+    char *json = NULL;
+    long before;
+
+    if (mkdtemp(directory) == NULL) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    snprintf(name, sizeof name, "sqlite:%s/credentials.db", directory);
+    o.token_store_name = name;
+    REQUIRE_OK(calbridge_client_new(&client, sb->client_id, sb->client_secret, &o));
+    credentials = connect_user(sb, client, "list_calendars", 0);
+    if (credentials != NULL) {
+        CHECK_OK(calbridge_session_new(&session, client, calbridge_credentials_account_key(credentials)));
+        CHECK_OK(sandbox_expire_tokens(sb, calbridge_credentials_account_key(credentials)));
+        before = sandbox_counter(sb, "refresh_token");
+        CHECK_OK(calbridge_session_calendars(&json, session, NULL));
+        CHECK(sandbox_counter(sb, "refresh_token") == before + 1);
+        CHECK_OK(calbridge_session_credentials(&current, session, NULL));
+
+        CHECK_OK(calbridge_client_new(&later, sb->client_id, sb->client_secret, &o));
+        CHECK_OK(calbridge_session_new(&later_session, later, calbridge_credentials_account_key(credentials)));
+        CHECK_OK(calbridge_session_credentials(&stored, later_session, NULL));
+        if (current != NULL && stored != NULL) {
+            remember_secrets(current);
+            CHECK(strcmp(calbridge_credentials_refresh_token(stored), calbridge_credentials_refresh_token(current)) == 0);
+            CHECK(strcmp(calbridge_credentials_refresh_token(stored), calbridge_credentials_refresh_token(credentials)) != 0);
+        }
+        CHECK(sandbox_counter(sb, "refresh_token") == before + 1);
+    }
+    calbridge_free(json);
+    calbridge_session_free(later_session);
+    calbridge_session_free(session);
+    calbridge_credentials_free(stored);
+    calbridge_credentials_free(current);
+    calbridge_credentials_free(credentials);
+    calbridge_client_free(later);
+    calbridge_client_free(client);
+    remove_directory(directory);
 }
 
 /* ---- the flow ---------------------------------------------------------------------------- */
@@ -498,6 +657,8 @@ int main(void) {
     json = NULL;
     CHECK(sandbox_counter(&sb, "refresh_token") == refresh_requests + 1);
     CHECK(store.saves == 1 && c_store_version(&store, account) == 2);
+    /* Under the store's lease: claimed once, and ended by the save (the epoch stays). */
+    CHECK(store.grants == 1 && c_store_epoch(&store, account) == 1);
     CHECK(seen.refreshes == 1);
     one_refresh_for_many_threads(&sb, session, account);
     CHECK(store.saves == 2 && c_store_version(&store, account) == 3);
@@ -521,6 +682,8 @@ int main(void) {
     CHECK_RC(CALBRIDGE_EINVALID_GRANT, calbridge_session_calendars(&json, session, NULL));
     CHECK(strcmp(calbridge_error_last()->oauth_error, "invalid_grant") == 0 || calbridge_error_last()->oauth_error[0] == '\0');
     CHECK(seen.reauthorizations == 1 && strcmp(seen.reauthorize, account) == 0);
+    /* The store marks the account, so that every process fails fast. */
+    CHECK(store.marks >= 1 && c_store_marked(&store, account) == 1);
     CHECK_OK(calbridge_client_forget_account(&removed, client, account));
     CHECK(removed == 1);
     CHECK_OK(calbridge_client_forget_account(NULL, client, account));
@@ -528,13 +691,18 @@ int main(void) {
     /* 6. Another client with the file store; revoke by sub. */
     file_store_and_revoke_by_sub(&sb);
 
-    /* 7. Userdata lives until the client and the session are both gone. */
+    /* 7. Stores: two clients on one leasing store, a store of version 1, SQLite by name. */
+    two_clients_refresh_once_through_the_lease(&sb);
+    version_1_store_refreshes_without_lease(&sb);
+    sqlite_store_by_name(&sb);
+
+    /* 8. Userdata lives until the client and the session are both gone. */
     calbridge_client_free(client);
     CHECK(store.destroyed == 0 && seen.destroyed == 0);
     calbridge_session_free(session);
     CHECK(store.destroyed == 1 && seen.destroyed == 1);
 
-    /* 8. Nothing secret reached the log. */
+    /* 9. Nothing secret reached the log. */
     printf("flow: %d log lines, %d secrets checked\n", seen.log_lines, secret_count);
     CHECK(seen.log_lines > 10);
     for (i = 0; i < secret_count; ++i) {

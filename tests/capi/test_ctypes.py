@@ -48,6 +48,8 @@ REFRESH = CFUNCTYPE(c_int, c_void_p, c_void_p)
 REAUTHORIZE = CFUNCTYPE(None, c_char_p, c_void_p)
 
 
+# The structs as version 1 of calbridge.h declared them, initialised and passed as version 1:
+# this consumer is also the proof that an application built against version 1 still works.
 class TokenStoreCallbacks(Structure):
     _fields_ = [("version", c_uint), ("load", LOAD), ("insert", INSERT), ("save", SAVE), ("replace", REPLACE),
                 ("remove", REMOVE), ("userdata", c_void_p), ("userdata_free", FREE)]

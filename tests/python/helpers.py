@@ -5,8 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 
-from calbridge.sandbox import Sandbox
+import calbridge
 from calbridge import Credentials
+from calbridge.sandbox import Sandbox
+
+
+#: The password in postgres_url (conftest.py): it must never show in a repr or a message.
+POSTGRES_PASSWORD = "pw-never-shown-4711"
 
 
 class DictStore:
@@ -24,7 +29,7 @@ class DictStore:
         if self.before_write is not None:
             self.before_write(method, credentials)
 
-    def load(self, account: str) -> tuple[Credentials, int] | None:
+    def load(self, account: str) -> tuple[Credentials, int] | tuple[Credentials, int, bool] | None:
         with self._lock:
             self.calls.append(("load", account))
             return self._entries.get(account)
@@ -69,6 +74,98 @@ class DictStore:
         with self._lock:
             entry = self._entries.get(account)
             return entry[0] if entry else None
+
+
+class LeasingDictStore(DictStore):
+    """A DictStore that several clients share as several processes would share a database:
+    with the refresh lease (owner, expiry on the monotonic clock, epoch) and the reauthorization
+    mark, counting every lease call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._leases: dict[str, tuple[str, float, int]] = {}  # account -> (owner, until, epoch)
+        self._epochs: dict[str, int] = {}
+        self._marked: set[str] = set()
+        self.grants = 0
+        self.lease_calls: list[str] = []
+
+    def load(self, account: str) -> tuple[Credentials, int] | tuple[Credentials, int, bool] | None:
+        found = super().load(account)
+        with self._lock:
+            if found is not None and account in self._marked:
+                return found[0], found[1], True
+        return found
+
+    def _written(self, account: str) -> None:
+        with self._lock:
+            self._leases.pop(account, None)
+            self._marked.discard(account)
+
+    def save(self, account: str, credentials: Credentials, expected_version: int) -> int | None:
+        version = super().save(account, credentials, expected_version)
+        if version is not None:
+            self._written(account)
+        return version
+
+    def replace(self, account: str, credentials: Credentials) -> int:
+        version = super().replace(account, credentials)
+        self._written(account)
+        return version
+
+    def claim(self, account: str, expected_version: int, owner: str, ttl: float) -> calbridge.LeaseClaim:
+        import time
+
+        with self._lock:
+            self.lease_calls.append("claim")
+            entry = self._entries.get(account)
+            if entry is None:
+                return calbridge.LeaseClaim(calbridge.LeaseStatus.MISSING)
+            credentials, version = entry
+            if account in self._marked:
+                return calbridge.LeaseClaim(calbridge.LeaseStatus.REAUTHORIZATION_REQUIRED, credentials, version)
+            if version != expected_version:
+                return calbridge.LeaseClaim(calbridge.LeaseStatus.VERSION_MOVED, credentials, version)
+            now = time.monotonic()
+            lease = self._leases.get(account)
+            if lease is not None and lease[1] > now:
+                return calbridge.LeaseClaim(calbridge.LeaseStatus.HELD, credentials, version, remaining=lease[1] - now)
+            epoch = self._epochs.get(account, 0) + 1
+            self._epochs[account] = epoch
+            self._leases[account] = (owner, now + ttl, epoch)
+            self.grants += 1
+            return calbridge.LeaseClaim(calbridge.LeaseStatus.GRANTED, credentials, version, epoch=epoch)
+
+    def renew(self, account: str, epoch: int, ttl: float) -> bool:
+        import time
+
+        with self._lock:
+            self.lease_calls.append("renew")
+            lease = self._leases.get(account)
+            if lease is None or lease[2] != epoch:
+                return False
+            self._leases[account] = (lease[0], time.monotonic() + ttl, epoch)
+            return True
+
+    def release(self, account: str, epoch: int) -> None:
+        with self._lock:
+            self.lease_calls.append("release")
+            lease = self._leases.get(account)
+            if lease is not None and lease[2] == epoch:
+                del self._leases[account]
+
+    def mark_reauthorization_required(self, account: str, expected_version: int) -> bool:
+        with self._lock:
+            self.lease_calls.append("mark_reauthorization_required")
+            entry = self._entries.get(account)
+            if entry is None or entry[1] != expected_version:
+                return False
+            self._marked.add(account)
+            self._leases.pop(account, None)
+            return True
+
+    def marked(self, account: str) -> bool:
+        with self._lock:
+            return account in self._marked
 
 
 def secrets_of(credentials: Iterable[Credentials]) -> set[str]:

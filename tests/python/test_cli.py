@@ -3,6 +3,7 @@ commands."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import calbridge
 from calbridge.sandbox import Sandbox
 
 
@@ -95,6 +97,10 @@ def test_connect_waits_for_the_redirect_then_the_saved_account_works(
     assert child.returncode == 0, out + err
     assert "Connected: account acc_sandbox_ada" in out
     assert (home / "config.json").stat().st_mode & 0o777 == 0o600
+    # The default store: SQLite in the home.
+    assert f"Saved to SqliteStore({str(home / 'credentials.db')!r})" in out
+    assert (home / "credentials.db").stat().st_mode & 0o777 == 0o600
+    assert not (home / "credentials").exists()
 
     accounts = _cli("accounts", home=home)
     assert accounts.returncode == 0 and accounts.stdout.startswith("acc_sandbox_ada: ")
@@ -117,6 +123,65 @@ def test_commands_without_a_connection_explain_what_to_do(tmp_path: Path) -> Non
     result = _cli("calendars", home=tmp_path)
     assert result.returncode == 2
     assert "calbridge connect" in result.stderr
+    assert not (tmp_path / "credentials.db").exists()  # a command that only reads creates nothing
+
+
+def _saved_config(sandbox: Sandbox, home: Path, **more: str) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    config = {
+        "client_id": sandbox.client_id, "client_secret": sandbox.client_secret, "api_url": sandbox.api_url,
+        "app_url": sandbox.app_url, "ca_file": sandbox.ca_file or "", **more,
+    }  # fmt: skip
+    (home / "config.json").write_text(json.dumps(config))
+
+
+def test_credentials_of_the_old_file_store_move_into_the_default_database(
+    calbridge_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    files = calbridge.FileStore(home / "credentials")
+    original = calbridge_sandbox.authorize(calbridge_sandbox.client(store=files))
+    _saved_config(calbridge_sandbox, home)  # no last_account: the account is found in the store
+
+    accounts = _cli("accounts", home=home)
+    assert accounts.returncode == 0, accounts.stderr
+    assert accounts.stdout.startswith("acc_sandbox_ada: ")
+    assert f"moved 1 account(s) from {home / 'credentials'}/ into {home / 'credentials.db'}" in accounts.stderr
+    assert (home / "credentials.imported").is_dir() and not (home / "credentials").exists()
+    stored = calbridge.SqliteStore(home / "credentials.db").load(original.account_key)
+    assert stored is not None and stored[0] == original
+
+    calendars = _cli("calendars", home=home)
+    assert calendars.returncode == 0, calendars.stderr
+    assert "cal_sandbox_primary" in calendars.stdout and "moved" not in calendars.stderr
+
+
+def test_store_names_the_store_and_refresh_takes_its_lease(calbridge_sandbox: Sandbox, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    database = tmp_path / "shared" / "app.db"
+    store = calbridge.SqliteStore(database)
+    original = calbridge_sandbox.authorize(calbridge_sandbox.client(store=store))
+    _saved_config(calbridge_sandbox, home, last_account=original.account_key)
+
+    calendars = _cli("calendars", "--store", f"sqlite:{database}", home=home)
+    assert calendars.returncode == 0, calendars.stderr
+    assert "cal_sandbox_primary" in calendars.stdout
+    assert not (home / "credentials.db").exists()  # the default store was not used
+
+    # Another process holds the account's lease: the CLI does not refresh behind its back.
+    claim = store.claim(original.account_key, 1, "the application", 30.0)
+    assert claim.status is calbridge.LeaseStatus.GRANTED
+    busy = _cli("refresh", "--store", f"sqlite:{database}", home=home)
+    assert busy.returncode == 2 and "being refreshed by another process" in busy.stderr
+    store.release(original.account_key, claim.epoch)
+    refreshed = _cli("refresh", "--store", f"sqlite:{database}", home=home)
+    assert refreshed.returncode == 0 and refreshed.stdout.startswith("Refreshed: "), refreshed.stderr
+    found = store.load(original.account_key)
+    assert found is not None and found[1] == 2 and found[0].refresh_token != original.refresh_token
+
+    bogus = _cli("calendars", "--store", "bogus://user:hunter2@host", home=home)
+    assert bogus.returncode == 2
+    assert "--store" in bogus.stderr and '"bogus:"' in bogus.stderr and "hunter2" not in bogus.stderr
 
 
 def test_a_registered_loopback_redirect_uri_is_used_verbatim() -> None:
