@@ -109,7 +109,7 @@ TEST_CASE("the version moved between the read and the claim: use the new credent
     script_done(*t.f.transport);
 }
 
-TEST_CASE("a holder's refused refresh with the version unchanged marks the account; other clients fail fast",
+TEST_CASE("a holder's refused refresh with the version unchanged marks the account, and other clients fail fast",
           "[lease]") {
     LeaseFixture t;
     Session session = t.expired_session();
