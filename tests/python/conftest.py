@@ -4,10 +4,7 @@ and calbridge_session; and postgres_url, a PostgreSQL server of the suite's own.
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -21,47 +18,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # --- a throwaway PostgreSQL server for the PostgreSQL store's tests -----------------------------------
 
-
-def _postgres_bin() -> str | None:
-    initdb = shutil.which("initdb")
-    if initdb:
-        return os.path.dirname(initdb)
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return os.path.dirname(found[-1]) if found else None
+# The project's test server harness (tests/support/postgres_cluster.py), shared with the C++ and
+# multi-process suites.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A libpq URI (with a password, which the server does not ask for) to a server of its
-    own: $CALBRIDGE_TEST_POSTGRES_URL if set, else a cluster initialised in a temporary
-    directory and reached over a Unix socket there (as the postgres user when run as root,
-    which PostgreSQL refuses to be). Skips when PostgreSQL is not installed."""
+    """A libpq URI to a server of the suite's own, started here (never one found running), with
+    a password in it that the server (trust authentication, loopback only) does not ask for: it
+    must still never show in a repr or a message. $CALBRIDGE_TEST_POSTGRES_URL overrides it."""
+    import postgres_cluster
     from helpers import POSTGRES_PASSWORD
 
     given = os.environ.get("CALBRIDGE_TEST_POSTGRES_URL")
     if given:
         yield given
         return
-    bindir = _postgres_bin()
-    if bindir is None:
-        pytest.skip("PostgreSQL is not installed (scripts/setup installs it)")
-    workdir = tempfile.mkdtemp(prefix="calbridge-pg-")
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(workdir, "postgres", "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
-    data = os.path.join(workdir, "data")
-
-    def run(*command: str) -> None:
-        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
-
-    run(os.path.join(bindir, "initdb"), "-D", data, "-A", "trust", "-U", "calbridge", "--no-sync", "-E", "UTF8")
-    run(
-        os.path.join(bindir, "pg_ctl"), "-D", data, "-l", os.path.join(workdir, "log"), "-w", "-t", "60",
-        "-o", f"-k {workdir} -c listen_addresses='' -F", "start",
-    )  # fmt: skip
+    directory = tempfile.mkdtemp(prefix="calbridge-pg-")
+    url = postgres_cluster.start(directory)
     try:
-        yield f"postgresql://calbridge:{POSTGRES_PASSWORD}@/postgres?host={workdir}"
+        yield url.replace("://postgres@", f"://postgres:{POSTGRES_PASSWORD}@", 1)
     finally:
-        run(os.path.join(bindir, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop")
-        shutil.rmtree(workdir, ignore_errors=True)
+        postgres_cluster.stop(directory)

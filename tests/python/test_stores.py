@@ -414,7 +414,7 @@ def test_an_unreachable_postgres_is_a_store_error_without_the_password() -> None
 def test_a_postgres_store_by_object_and_by_name(postgres_url: str, calbridge_sandbox: Sandbox) -> None:
     store = calbridge.PostgresStore(postgres_url, table="calbridge_test_python")
     assert POSTGRES_PASSWORD in postgres_url and POSTGRES_PASSWORD not in repr(store)
-    assert repr(store).startswith("PostgresStore('postgresql://calbridge@")
+    assert repr(store).startswith("PostgresStore('postgresql://postgres@127.0.0.1")
     store.remove("acc_1")
     assert store.insert("acc_1", _credentials(1)) == 1
     assert store.load("acc_1") == (_credentials(1), 1)
