@@ -41,7 +41,7 @@ from .client import Client
 from .credentials import Credentials
 from .errors import ConfigurationError, Error, InvalidGrantError
 from .sandbox import Sandbox, SandboxError, find_executable
-from .stores import FileStore, LeaseStatus, LeasingTokenStore, SqliteStore, TokenStore, open_store
+from .stores import FileStore, LeaseStatus, LeasingTokenStore, PostgresStore, SqliteStore, TokenStore, open_store
 
 __all__ = ["main"]
 
@@ -302,6 +302,17 @@ def _cmd_accounts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_store_init(args: argparse.Namespace) -> int:
+    """Creates the store's schema ahead of time (PostgreSQL: the table and its notification
+    trigger; SQLite and file stores: the database file or directory), for deployments whose
+    application role may not create tables."""
+    store = _store(args, _home(args), create=True)
+    if isinstance(store, PostgresStore):
+        store.create_schema()
+    _say(f"ready: {store!r}")
+    return 0
+
+
 def _cmd_calendars(args: argparse.Namespace) -> int:
     client, _, account = _saved(args)
     for calendar in client.session(account).calendars():
@@ -480,6 +491,12 @@ def _parser() -> argparse.ArgumentParser:
     events.add_argument("--limit", type=int, default=0, help="show at most this many")
     saved("refresh", "refresh the account's tokens now", _cmd_refresh)
     saved("revoke", "revoke the account's grant and forget its credentials", _cmd_revoke)
+
+    store = sub.add_parser("store", help="the token store itself")
+    store_commands = store.add_subparsers(dest="store_command", required=True, metavar="STORE_COMMAND")
+    init = store_commands.add_parser("init", help="create the store's table or file now (else made on first use)")
+    _store_argument(init)
+    init.set_defaults(run=_cmd_store_init)
 
     sandbox = sub.add_parser("sandbox", help="run the local sandbox in the foreground (arguments after -- go to it)")
     sandbox.add_argument("sandbox_args", nargs=argparse.REMAINDER, help="e.g. -- --port 8443 --ready-file r.json")

@@ -207,3 +207,20 @@ def test_a_registered_loopback_redirect_uri_is_used_verbatim() -> None:
         receiver.close()
     with pytest.raises(ValueError):
         RedirectReceiver.for_redirect_uri("https://app.example.com/callback")
+
+
+def test_store_init_creates_the_table_ahead_of_time(postgres_url: str, tmp_path: Path) -> None:
+    from helpers import POSTGRES_PASSWORD
+
+    store = calbridge.PostgresStore(postgres_url, table="calbridge_credentials", create_schema=False)
+    with pytest.raises(calbridge.StoreError):
+        store.load("acc_1")  # no table yet, and this store may not create it
+    result = _cli("store", "init", "--store", postgres_url, home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ready: PostgresStore(") and POSTGRES_PASSWORD not in result.stdout
+    assert store.load("acc_1") is None  # the table is there now
+
+    database = tmp_path / "app" / "tokens.db"
+    result = _cli("store", "init", "--store", f"sqlite:{database}", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert database.exists() and (database.stat().st_mode & 0o777) == 0o600
