@@ -11,6 +11,7 @@
 #include <calbridge/errors.hpp>
 #include <calbridge/postgres_store.hpp>
 
+#include "session/store_calls.hpp"
 #include "store/postgres/connection.hpp"
 
 #include <libpq-fe.h>
@@ -833,4 +834,30 @@ TEST_CASE("postgres: a statement blocked by another session's lock fails within 
 
     holder.query("ROLLBACK");
     CHECK(f.store.save("acc", credentials("acc", "two"), 1) == std::uint64_t{2});
+}
+
+TEST_CASE("postgres: the deadline of the call a store method serves bounds its statement", "[postgres]") {
+    PostgresStoreOptions options;
+    options.statement_timeout = milliseconds(60000);
+    Fixture f("call_deadline", options);
+    f.store.insert("acc", credentials("acc", "one"));
+    AdminConnection holder(f.url);
+    holder.query("BEGIN");
+    holder.query("SELECT account FROM \"" + f.table + "\" WHERE account = 'acc' FOR UPDATE");
+
+    const auto error = thrown_by<StoreError>([&] {
+        const calbridge::detail::StoreCallDeadline deadline(Clock::now() + milliseconds(300));
+        f.store.save("acc", credentials("acc", "two"), 1);
+    });
+    CHECK(std::string(error.what()).find("deadline of the call") != std::string::npos);
+    CHECK(std::string(error.what()).find("may or may not have taken effect") != std::string::npos);
+
+    // The abandoned statement may still run on the server once the lock goes: whichever of it
+    // and a second try runs first wins, and the compare-and-swap makes the other a no-op.
+    holder.query("ROLLBACK");
+    f.store.save("acc", credentials("acc", "two"), 1);
+    const auto stored = f.store.load("acc");
+    REQUIRE(stored);
+    CHECK(stored->version == 2);
+    CHECK(stored->credentials.access_token.reveal() == "two");
 }

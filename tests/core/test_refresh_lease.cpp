@@ -287,3 +287,20 @@ TEST_CASE("lease options are checked", "[lease][config]") {
     CHECK(parsed.refresh_lease().owner == "web-1");
     CHECK(Config(test_options()).lease_request_timeout() == 10s);
 }
+
+TEST_CASE("store methods see the deadline of the call they serve; outside a call there is none", "[lease][store]") {
+    LeaseFixture t;
+    Session session = t.expired_session();
+    std::optional<std::chrono::steady_clock::time_point> seen;
+    t.store->before_load = [&] { seen = store_call_deadline(); };
+    t.f.transport->expect(refresh_step("rt-1", json_reply(200, token_reply("at-2", "rt-2"))));
+    t.f.transport->expect(calendars_step("at-2"));
+
+    const auto before = std::chrono::steady_clock::now();
+    session.calendars(timeout_option(7s));
+
+    REQUIRE(seen);
+    CHECK(*seen >= before + 6s);
+    CHECK(*seen <= std::chrono::steady_clock::now() + 7s);
+    CHECK_FALSE(store_call_deadline());
+}

@@ -12,7 +12,12 @@ namespace calbridge {
 struct PostgresStoreOptions {
     // Connections kept open and shared by the threads of this process.
     int pool_size = 4;
-    // Bounds every statement (SET statement_timeout) and every connection attempt.
+    // Bounds every statement (SET statement_timeout) and every connection attempt. The deadline
+    // of the call a statement serves (store_call_deadline()), when sooner, ends the wait for its
+    // reply; the statement is then reported as "may or may not have taken effect", since the
+    // server may still run it within its statement_timeout (the version's compare-and-swap keeps
+    // that harmless: a late save is the one the next write finds, a late claim a lease that
+    // expires).
     std::chrono::milliseconds statement_timeout{5000};
     // The table; created on first use with its index and notification trigger unless
     // create_schema is false (then `calbridge store init` or create_schema() makes it).

@@ -80,6 +80,12 @@ public:
     }
 };
 
+// The deadline of the calbridge call a store method runs for, on the steady clock, when it runs
+// on that call's thread (std::nullopt outside a call, e.g. for the lease renewals of
+// calbridge's own thread). A store that can bound its own waits (a network database) should
+// give up by then, so one slow store call cannot outlive the call it serves.
+std::optional<std::chrono::steady_clock::time_point> store_call_deadline() noexcept;
+
 // The interface a session talks to. Implementations must be safe to call from many threads.
 // Failures (I/O, corruption) throw StoreError; a version conflict is not a failure, it is a
 // result.

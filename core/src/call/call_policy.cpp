@@ -108,6 +108,14 @@ bool Call::wait(std::chrono::milliseconds delay) {
     return true;
 }
 
+std::optional<std::chrono::steady_clock::time_point> Call::real_deadline() const {
+    if (deadline_ == SteadyTime::max()) return std::nullopt;
+    constexpr auto longest = std::chrono::hours(24 * 365);
+    const auto remaining = std::clamp<std::chrono::steady_clock::duration>(deadline_ - now(),
+                                                                         std::chrono::steady_clock::duration::zero(), longest);
+    return std::chrono::steady_clock::now() + remaining;
+}
+
 bool Call::pause(std::chrono::milliseconds delay) {
     const SteadyTime start = now();
     const SteadyTime until = std::min(deadline_, start + delay);

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 namespace calbridge::detail {
@@ -81,6 +82,9 @@ public:
     SteadyTime now() const { return env_.steady_clock(); }
     WallTime wall_now() const { return env_.wall_clock(); }
     SteadyTime deadline() const noexcept { return deadline_; }
+    // The deadline on the real steady clock (the call's own clock may be a test's), for waits
+    // outside the call's waiter: condition variables, store calls. None for a call without one.
+    std::optional<std::chrono::steady_clock::time_point> real_deadline() const;
     CancellationToken* cancel() const noexcept { return cancel_.get(); }
     const Logger& log() const noexcept { return env_.log; }
 

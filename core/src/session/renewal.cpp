@@ -221,6 +221,7 @@ bool usable(const Credentials& credentials, WallTime now, std::chrono::seconds l
 
 RenewalOutcome renew(const ClientState& client, Call& call, const RenewalInput& input) noexcept {
     RenewalOutcome out{RenewalFailed{}};
+    const StoreCallDeadline store_deadline(call.real_deadline());
     try {
         out.result = Round(client, call, input, out).run();
     } catch (GrantGone& gone) {

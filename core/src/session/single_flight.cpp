@@ -7,20 +7,6 @@
 
 namespace calbridge::detail {
 
-namespace {
-
-// Turns the call's remaining time, measured on its (injectable) steady clock, into a time on
-// the real clock that condition variables wait on.
-std::optional<std::chrono::steady_clock::time_point> real_deadline(const Call& call) {
-    if (call.deadline() == SteadyTime::max()) return std::nullopt;
-    constexpr auto longest = std::chrono::hours(24 * 365);
-    const auto remaining = std::clamp<std::chrono::steady_clock::duration>(
-        call.deadline() - call.now(), std::chrono::steady_clock::duration::zero(), longest);
-    return std::chrono::steady_clock::now() + remaining;
-}
-
-}  // namespace
-
 void SingleFlight::finish(std::optional<Failure> failure) noexcept {
     leading_ = false;
     ++rounds_;
@@ -45,7 +31,7 @@ void SingleFlight::follow(std::unique_lock<std::mutex>& lock, Call& call, const 
 }
 
 void SingleFlight::wait(std::unique_lock<std::mutex>& lock, Call& call, std::uint64_t round) {
-    const auto until = real_deadline(call);
+    const auto until = call.real_deadline();
     CancellationToken* cancel = call.cancel();
 
     // Subscribing runs the callback at once if the token is already cancelled, and the

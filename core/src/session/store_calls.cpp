@@ -5,7 +5,26 @@
 #include <exception>
 #include <string>
 
+namespace calbridge {
+
+namespace {
+thread_local std::optional<std::chrono::steady_clock::time_point> current_store_call_deadline;
+}  // namespace
+
+std::optional<std::chrono::steady_clock::time_point> store_call_deadline() noexcept {
+    return current_store_call_deadline;
+}
+
+}  // namespace calbridge
+
 namespace calbridge::detail {
+
+StoreCallDeadline::StoreCallDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) noexcept
+    : saved_(current_store_call_deadline) {
+    current_store_call_deadline = deadline;
+}
+
+StoreCallDeadline::~StoreCallDeadline() { current_store_call_deadline = saved_; }
 
 namespace {
 

@@ -12,6 +12,19 @@
 
 namespace calbridge::detail {
 
+// Makes a call's deadline the store_call_deadline() of this thread until it goes (nests: the
+// innermost wins, the outer comes back).
+class StoreCallDeadline {
+public:
+    explicit StoreCallDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) noexcept;
+    ~StoreCallDeadline();
+    StoreCallDeadline(const StoreCallDeadline&) = delete;
+    StoreCallDeadline& operator=(const StoreCallDeadline&) = delete;
+
+private:
+    std::optional<std::chrono::steady_clock::time_point> saved_;
+};
+
 std::optional<VersionedCredentials> store_load(TokenStore& store, std::string_view account);
 std::optional<std::uint64_t> store_insert(TokenStore& store, std::string_view account, const Credentials& credentials);
 std::optional<std::uint64_t> store_save(TokenStore& store, std::string_view account, const Credentials& credentials,

@@ -221,12 +221,16 @@ struct PostgresTokenStore::Impl {
     template <typename Body>
     auto with_connection(std::string_view operation, Resend resend, Body&& body) {
         listener.close_if_unused(std::chrono::seconds(60));
+        const auto call_deadline = store_call_deadline();
+        const auto bounded = [&](Clock::time_point t) { return call_deadline && *call_deadline < t ? *call_deadline : t; };
         for (int attempt = 0;; ++attempt) {
             try {
-                auto connection = pool.acquire(Clock::now() + options.statement_timeout, attempt > 0);
+                auto connection = pool.acquire(bounded(Clock::now() + options.statement_timeout), attempt > 0);
                 try {
                     // statement_timeout bounds it on the server; the margin is for the network.
-                    auto result = body(*connection, Clock::now() + options.statement_timeout + std::chrono::seconds(1));
+                    // The calling call's deadline, when sooner, bounds it here.
+                    auto result =
+                        body(*connection, bounded(Clock::now() + options.statement_timeout + std::chrono::seconds(1)));
                     connection.release();
                     return result;
                 } catch (const pg::Failure& e) {
@@ -242,6 +246,10 @@ struct PostgresTokenStore::Impl {
                     fail(operation, "the connection broke after the statement was sent (it may or may not have "
                                     "taken effect): " + std::string(e.what()));
                 case pg::FailureKind::timed_out:
+                    if (call_deadline && Clock::now() >= *call_deadline) {
+                        fail(operation, "no reply by the deadline of the call it serves; it may or may not have "
+                                        "taken effect");
+                    }
                     fail(operation, "no reply within the statement timeout (" + number(options.statement_timeout) +
                                         " ms) and 1 s more; it may or may not have taken effect");
                 default:
