@@ -13,7 +13,9 @@ refresh_token grants (must be 1), calls that failed, and the time from the first
 last call returned (each call's steady-clock time comes from the worker's result line; the
 driver's own arrival time is kept as a check). Configurations: P x 1 thread for P in
 {1, 4, 16, 64} on the file, SQLite and PostgreSQL stores, and the in-process storm, 1 x 64
-threads, on memory: and on each shared store. Repetitions are interleaved, the order rotating.
+threads, on memory: and on each shared store. Each also runs with a token that is still valid
+(no refresh; the same processes, store reads and connections): the floor the storm adds to.
+Repetitions are interleaved, the order rotating.
 
 Load: the SQLite and PostgreSQL stores are filled once with N accounts (calbridge-bench-store
 populate: their own schema, rows as their insert() writes them), then calbridge-bench-store
@@ -64,13 +66,13 @@ class Sizes:
         self.verify = 200 if smoke else 2_000
 
 
-def storm_configs(sizes: Sizes) -> list[tuple[str, int, int]]:
-    """(store kind, processes, threads per process)."""
-    configs = [("memory", 1, sizes.in_process_threads)]
+def storm_configs(sizes: Sizes) -> list[tuple[str, int, int, str]]:
+    """(store kind, processes, threads per process, "expired" or "valid" token)."""
+    shapes = [("memory", 1, sizes.in_process_threads)]
     for kind in SHARED:
-        configs.append((kind, 1, sizes.in_process_threads))
-        configs += [(kind, p, 1) for p in sizes.processes]
-    return configs
+        shapes.append((kind, 1, sizes.in_process_threads))
+        shapes += [(kind, p, 1) for p in sizes.processes]
+    return [(*shape, token) for shape in shapes for token in ("expired", "valid")]
 
 
 def rotated(items: list[Any], rep: int) -> list[Any]:
@@ -211,18 +213,20 @@ def worker_output(worker: Path, args: list[str], env: dict[str, str], stdin: str
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def storm(servers: Servers, worker: Path, kind: str, processes: int, threads: int, workdir: Path,
+def storm(servers: Servers, worker: Path, kind: str, processes: int, threads: int, token: str, workdir: Path,
           run_id: int) -> dict[str, Any]:
     run_dir = workdir / f"storm-{run_id}"
     run_dir.mkdir()
     reply = servers.sandbox.connect()  # a new grant; its refresh token rotates on first use
     account = reply["account_id"]
+    expired = ["--expired"] if token == "expired" else []
+    refreshes_expected = 1 if token == "expired" else 0
     seed_args: list[str] = []
     if kind == "memory":
         store = "memory:"
         reply_file = run_dir / "reply.json"
         reply_file.write_text(json.dumps(reply))
-        seed_args = ["--seed", str(reply_file), "--expired"]  # each process's own store
+        seed_args = ["--seed", str(reply_file), *expired]  # each process's own store
     else:
         if kind == "file":
             store = f"file:{run_dir / 'credentials'}"
@@ -231,11 +235,12 @@ def storm(servers: Servers, worker: Path, kind: str, processes: int, threads: in
         else:
             servers.sql("SET client_min_messages = warning; DROP TABLE IF EXISTS calbridge_credentials CASCADE")
             store = servers.pg_url
-        seeded = worker_output(worker, ["seed", "--store", store, "--account", account, "--expired"], servers.env,
+        seeded = worker_output(worker, ["seed", "--store", store, "--account", account, *expired], servers.env,
                                json.dumps(reply))["version"]
     cmd = [str(worker), "run", "--store", store, "--account", account, "--threads", str(threads), "--timestamps",
            *seed_args]
-    row: dict[str, Any] = {"store": kind, "processes": processes, "threads": threads, "callers": processes * threads}
+    row: dict[str, Any] = {"store": kind, "processes": processes, "threads": threads, "token": token,
+                           "callers": processes * threads}
     before = servers.counters()
     t0 = time.perf_counter()
     run = StormRun(cmd, processes, servers.env, run_dir)
@@ -269,9 +274,9 @@ def storm(servers: Servers, worker: Path, kind: str, processes: int, threads: in
         errors.append(f"{row['calls']} result lines, expected {processes * threads}")
     if failed:
         errors.append(f"{len(failed)} calls failed: {sorted({r.get('code') for r in failed})}")
-    if row["refresh_requests"] != 1:
+    if row["refresh_requests"] != refreshes_expected:
         errors.append(f"{row['refresh_requests']} refresh requests")
-    if row.get("versions_moved", 1) != 1:
+    if row.get("versions_moved", refreshes_expected) != refreshes_expected:
         errors.append(f"the stored version moved by {row['versions_moved']}")
     row["ok"] = not errors
     if errors:
@@ -416,20 +421,20 @@ def main() -> int:
             total = len(configs) * reps
             run_id = 0
             for rep in range(reps):
-                for kind, processes, threads in rotated(configs, rep):
+                for kind, processes, threads, token in rotated(configs, rep):
                     run_id += 1
                     try:
-                        row = storm(servers, args.worker, kind, processes, threads, workdir, run_id)
+                        row = storm(servers, args.worker, kind, processes, threads, token, workdir, run_id)
                     except (RuntimeError, OSError, subprocess.SubprocessError) as e:
-                        row = {"store": kind, "processes": processes, "threads": threads,
+                        row = {"store": kind, "processes": processes, "threads": threads, "token": token,
                                "callers": processes * threads, "ok": False, "error": str(e)}
                     row = {"scenario": "storm", "rep": rep + 1, **row}
                     storm_rows.append(row)
                     status = "ok" if row["ok"] else "FAILED: " + row["error"]
-                    log(f"[{run_id}/{total}] rep {rep + 1} storm {kind:10} {processes:2}×{threads:<2} "
+                    log(f"[{run_id}/{total}] rep {rep + 1} storm {kind:10} {processes:2}×{threads:<2} {token:7} "
                         f"{row.get('time_to_all_ok_ms', float('nan')):8.1f} ms  refreshes {row.get('refresh_requests', '?')}  {status}")
                     if not row["ok"]:
-                        failures.append(f"storm {kind} {processes}×{threads} rep {rep + 1}: {row['error']}")
+                        failures.append(f"storm {kind} {processes}×{threads} {token} rep {rep + 1}: {row['error']}")
         if "load" in parts:
             load_rows = load_bench(servers, args.bench_store, sizes, reps, workdir, log)
             failures += [f"{r['phase']} {r['store']} rep {r['rep']}: {r.get('error')}" for r in load_rows if not r.get("ok")]
@@ -441,7 +446,7 @@ def main() -> int:
 
     if storm_rows:
         write_csv(out / "storm.csv", storm_rows,
-                  ["scenario", "store", "processes", "threads", "callers", "rep", "ok", "refresh_requests",
+                  ["scenario", "store", "processes", "threads", "token", "callers", "rep", "ok", "refresh_requests",
                    "failed_calls", "calls", "time_to_all_ok_ms", "first_ok_ms", "driver_last_line_ms",
                    "versions_moved", "server_connections", "server_requests", "process_wall_s", "loadavg_1m", "error"])
     if load_rows:

@@ -76,7 +76,10 @@ def listed(rows: list[Row], metric: str) -> str:
 # --- the storm -------------------------------------------------------------------------------------
 
 
-def storm_groups(rows: list[Row]) -> list[tuple[str, int, int, list[Row]]]:
+def storm_groups(rows: list[Row], token: str = "expired") -> list[tuple[str, int, int, list[Row]]]:
+    """The runs of each (store, processes, threads), for one kind of token ("expired": the storm;
+    "valid": the same processes without a refresh)."""
+    rows = [r for r in rows if r.get("token", "expired") == token]
     keys: list[tuple[str, int, int]] = []
     for r in rows:
         k = (r["store"], int(r["processes"]), int(r["threads"]))
@@ -92,22 +95,32 @@ def storm_markdown(rows: list[Row], sizes: dict[str, Any]) -> list[str]:
     out: list[str] = []
     w = out.append
     groups = storm_groups(rows)
+    floors = {(s, p, t): runs for s, p, t, runs in storm_groups(rows, "valid")}
     memory = next((g[3] for g in groups if g[0] == "memory"), [])
     in_process = {g[0]: g[3] for g in groups if g[1] == 1 and g[2] > 1}
     w(f"## Refresh storm across processes: one expired account, one store (rotation and reuse detection on)")
     w("")
     w("| store | processes × threads | ok | refresh requests (each run) | failed calls | time until every call succeeded, ms "
-      "| ÷ in-process storm on memory: | ÷ in-process storm on the same store | first call done, ms | TLS connections |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+      "| ÷ in-process storm on memory: | ÷ in-process storm on the same store | first call done, ms | TLS connections "
+      "| valid token (no refresh): ms until every call succeeded | storm ÷ valid token |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for store, p, t, runs in groups:
         good = sum(1 for r in runs if ok(r))
         same = in_process.get(store, [])
+        floor = floors.get((store, p, t), [])
         w(f"| {STORE_LABEL.get(store, store)} | {p} × {t} | {good}/{len(runs)} | {listed(runs, 'refresh_requests')} | "
           f"{cell(runs, 'failed_calls')} | {cell(runs, 'time_to_all_ok_ms')} | "
           f"{'1' if runs is memory else ratio(runs, memory, 'time_to_all_ok_ms')} | "
           f"{'1' if runs is same else ratio(runs, same, 'time_to_all_ok_ms')} | {cell(runs, 'first_ok_ms')} | "
-          f"{cell(runs, 'server_connections')} |")
+          f"{cell(runs, 'server_connections')} | {cell(floor, 'time_to_all_ok_ms')} | "
+          f"{ratio(runs, floor, 'time_to_all_ok_ms')} |")
     w("")
+    floor_runs = [r for runs in floors.values() for r in runs]
+    if floor_runs:
+        w(f"The valid-token runs (same processes, threads, store and connections; the credentials not yet expired, so "
+          f"no lease and no refresh) saw {', '.join(sorted({count(number(r.get('refresh_requests'))) for r in floor_runs}))} "
+          f"refresh requests, {sum(1 for r in floor_runs if ok(r))}/{len(floor_runs)} ok.")
+        w("")
     w("Each of the processes × threads callers makes one `calendars()` call after \"go\"; every one needs the "
       "refresh first. *Time* runs from the driver's first \"go\" to the last call's return, both on the steady "
       "clock (the workers print theirs). Processes are `tests/stores/store_worker.cpp` with a Client each, built "
@@ -215,7 +228,8 @@ def markdown(storm: list[Row], load: list[Row], meta: dict[str, Any]) -> str:
         w("## Failed runs")
         w("")
         for r in fails:
-            what = f"storm {r['store']} {r['processes']}×{r['threads']}" if "processes" in r else f"{r['phase']} {r['store']}"
+            what = (f"storm {r['store']} {r['processes']}×{r['threads']} {r.get('token', '')}" if "processes" in r
+                    else f"{r['phase']} {r['store']}")
             w(f"- {what} / rep {r['rep']}: {r.get('error', '')}")
         w("")
     w("Plots: " + ", ".join(f"`{p}`" for p in PLOTS) + " (when matplotlib is installed).")
@@ -266,6 +280,12 @@ def plots(storm: list[Row], load: list[Row], meta: dict[str, Any], directory: Pa
         groups = storm_groups(storm)
         fig, axes = plt.subplots(1, 2, figsize=(12, 0.32 * len(groups) + 1.6))
         bars(axes[0], [(f"{STORE_LABEL[s]} {p}×{t}", s, values(runs, "time_to_all_ok_ms")) for s, p, t, runs in groups], True)
+        floors = {(s, p, t): values(runs, "time_to_all_ok_ms") for s, p, t, runs in storm_groups(storm, "valid")}
+        marks = [(statistics.median(floors[(s, p, t)]), i) for i, (s, p, t, _) in enumerate(groups) if floors.get((s, p, t))]
+        if marks:
+            axes[0].scatter([m for m, _ in marks], [i for _, i in marks], marker="|", s=260, color="#000000", zorder=3,
+                            label="valid token (no refresh)")
+            axes[0].legend(loc="lower right", fontsize=8)
         axes[0].set_title("Refresh storm: ms until every call succeeded (log)")
         bars(axes[1], [(f"{STORE_LABEL[s]} {p}×{t}", s, values(runs, "refresh_requests", ok_only=False)) for s, p, t, runs in groups], False,
              count)
