@@ -266,8 +266,8 @@ def plots(storm: list[Row], load: list[Row], meta: dict[str, Any], directory: Pa
             ax.set_xscale("log")
             ax.xaxis.set_major_formatter(ScalarFormatter())
             ax.xaxis.set_minor_formatter(NullFormatter())
-        for i, m in enumerate(meds):
-            ax.text(m, i, " " + label(m), va="center", fontsize=8)
+        for i, m in enumerate(meds):  # past the error bar, not on it
+            ax.text(m + hi[i], i, " " + label(m), va="center", fontsize=8)
         ax.grid(axis="x", alpha=0.3)
 
     def save(fig: Any, name: str) -> None:
