@@ -15,6 +15,11 @@
 // SIGSTOP it there. The sandbox comes from CALBRIDGE_TEST_API_URL, CALBRIDGE_TEST_CA_FILE,
 // CALBRIDGE_TEST_CLIENT_ID and CALBRIDGE_TEST_CLIENT_SECRET. Exit 0 when every call ran (failed
 // calls included), 2 on bad usage.
+//
+// For the benchmarks (bench/stores.py), run also takes: --timestamps, which adds "t_ns" to each
+// result line: the steady clock (CLOCK_MONOTONIC, the driver's time.monotonic_ns()) when the
+// call returned; and --seed FILE [--expired], which first writes the token reply in FILE to the
+// store as `seed` does, for a memory: store (it lives only inside this process).
 #include <calbridge/client.hpp>
 #include <calbridge/errors.hpp>
 #include <calbridge/open_store.hpp>
@@ -22,8 +27,10 @@
 #include "util/crypto.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -118,6 +125,19 @@ std::string env(const char* name) {
     return value;
 }
 
+// The token reply's credentials; with --expired, expired a day ago.
+Credentials seeded_credentials(const std::string& reply, const std::map<std::string, std::string>& args) {
+    WallTime requested_at = std::chrono::system_clock::now();
+    if (args.count("expired") != 0) requested_at -= std::chrono::hours(24);
+    return Credentials::from_token_response(reply, requested_at);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigurationError("cannot read " + path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 int run(const std::map<std::string, std::string>& args) {
     ClientOptions options;
     options.client_id = env("CALBRIDGE_TEST_CLIENT_ID");
@@ -140,10 +160,20 @@ int run(const std::map<std::string, std::string>& args) {
     if (const auto it = args.find("pause-at"); it != args.end()) {
         deps.store = std::make_shared<PausingStore>(deps.store, it->second);
     }
+    if (const auto it = args.find("seed"); it != args.end()) {
+        deps.store->replace(args.at("account"), seeded_credentials(read_file(it->second), args));
+    }
     const Client client(Config(std::move(options)), deps);
     const Session session = client.session(args.at("account"));
     const auto threads = static_cast<std::size_t>(number("threads", 1));
     const long rounds = number("rounds", 1);
+    const bool timestamps = args.count("timestamps") != 0;
+    // The steady clock's reading as a JSON field: when this call returned.
+    const auto stamp = [&] {
+        if (!timestamps) return std::string();
+        const auto now = std::chrono::steady_clock::now().time_since_epoch();
+        return R"(,"t_ns":)" + std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+    };
 
     say("ready");
     wait_for_line();
@@ -157,10 +187,10 @@ int run(const std::map<std::string, std::string>& args) {
             pool.emplace_back([&] {
                 try {
                     session.calendars();
-                    say(R"({"ok":true})");
+                    say(R"({"ok":true)" + stamp() + "}");
                 } catch (const Error& e) {
                     say(R"({"ok":false,"code":)" + json_string(error_code_name(e.code())) +
-                        R"(,"message":)" + json_string(e.what()) + "}");
+                        R"(,"message":)" + json_string(e.what()) + stamp() + "}");
                 }
             });
         }
@@ -172,9 +202,7 @@ int run(const std::map<std::string, std::string>& args) {
 
 int seed(const std::map<std::string, std::string>& args) {
     const std::string reply{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
-    WallTime requested_at = std::chrono::system_clock::now();
-    if (args.count("expired") != 0) requested_at -= std::chrono::hours(24);  // expired a day ago
-    const Credentials credentials = Credentials::from_token_response(reply, requested_at);
+    const Credentials credentials = seeded_credentials(reply, args);
     const auto store = open_token_store(args.at("store"));
     say(R"({"version":)" + std::to_string(store->replace(args.at("account"), credentials)) + "}");
     return 0;
@@ -210,7 +238,7 @@ int main(int argc, char** argv) {
             return 2;
         }
         key = key.substr(2);
-        if (key == "expired") {
+        if (key == "expired" || key == "timestamps") {
             args[key] = "";
         } else if (i + 1 < argc) {
             args[key] = argv[++i];
