@@ -429,6 +429,33 @@ inline void two_processes_claiming_at_once_get_one_lease(TokenStore& store) {
     CHECK(status_name(store.refresh_leases()->claim("acc_1", 1, "parent", long_ttl).status) == std::string("held"));
 }
 
+// A waiter is woken by another writer's commit well before its timeout, and otherwise waits the
+// timeout out. The writer keeps saving until the waiter returns, so the waiter cannot miss a
+// commit made before it started to look.
+inline void wait_for_change_wakes_on_a_commit(TokenStore& store) {
+    RefreshLeases& leases = *store.refresh_leases();
+    REQUIRE(store.insert("acc_1", credentials("acc_1", "v1")) == std::uint64_t{1});
+
+    const auto quiet_start = std::chrono::steady_clock::now();
+    CHECK(leases.wait_for_change("acc_1", 1, 40ms));
+    CHECK(std::chrono::steady_clock::now() - quiet_start >= 40ms);
+
+    std::atomic<bool> woken{false};
+    std::thread writer([&] {
+        for (std::uint64_t v = 1; !woken; ++v) {
+            store.save("acc_1", credentials("acc_1", "v" + std::to_string(v + 1)), v);
+            std::this_thread::sleep_for(5ms);
+        }
+    });
+    const auto start = std::chrono::steady_clock::now();
+    const bool waited = leases.wait_for_change("acc_1", 1, 60s);
+    const auto took = std::chrono::steady_clock::now() - start;
+    woken = true;
+    writer.join();
+    CHECK(waited);
+    CHECK(took < 30s);  // woken by a commit, not by the timeout
+}
+
 struct Case {
     const char* name;
     void (*body)(TokenStore&);
@@ -456,6 +483,7 @@ inline const std::vector<Case>& cases() {
         {"insert makes an unmarked account with no lease", insert_makes_an_unmarked_account_with_no_lease},
         {"eight threads claiming at once get one lease", eight_threads_claiming_at_once_get_one_lease},
         {"two processes claiming at once get one lease", two_processes_claiming_at_once_get_one_lease},
+        {"wait_for_change wakes on a commit and otherwise waits out its timeout", wait_for_change_wakes_on_a_commit},
     };
     return all;
 }

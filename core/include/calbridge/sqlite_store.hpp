@@ -42,6 +42,9 @@ public:
     bool renew(std::string_view account, std::uint64_t epoch, std::chrono::milliseconds ttl) override;
     void release(std::string_view account, std::uint64_t epoch) override;
     bool mark_reauthorization_required(std::string_view account, std::uint64_t expected_version) override;
+    // Returns as soon as any other connection has committed to the database (PRAGMA
+    // data_version, looked at every 2 ms), or after `timeout`.
+    bool wait_for_change(std::string_view account, std::uint64_t version, std::chrono::milliseconds timeout) override;
 
     const std::filesystem::path& file() const noexcept;
 

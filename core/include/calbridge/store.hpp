@@ -160,6 +160,9 @@ public:
     bool renew(std::string_view account, std::uint64_t epoch, std::chrono::milliseconds ttl) override;
     void release(std::string_view account, std::uint64_t epoch) override;
     bool mark_reauthorization_required(std::string_view account, std::uint64_t expected_version) override;
+    // Returns as soon as the account's file has been replaced (every write replaces it; looked
+    // at every 2 ms), or after `timeout`.
+    bool wait_for_change(std::string_view account, std::uint64_t version, std::chrono::milliseconds timeout) override;
 
     const std::filesystem::path& directory() const noexcept { return directory_; }
     // The file an account's credentials are kept in (account ids are encoded so that any

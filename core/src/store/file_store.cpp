@@ -34,6 +34,7 @@
 #include <string>
 #include <system_error>
 #include <utility>
+#include <thread>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -462,3 +463,29 @@ bool FileTokenStore::mark_reauthorization_required(std::string_view account, std
 
 }  // namespace calbridge
 
+
+namespace calbridge {
+
+// Every write of an account's file (credentials, lease, mark) renames a new file over it, so
+// its inode changes: a stat() every 2 ms tells a waiter of the holder's commit within
+// milliseconds instead of a poll interval.
+bool FileTokenStore::wait_for_change(std::string_view account, std::uint64_t version, std::chrono::milliseconds timeout) {
+    (void)version;
+    constexpr auto step = std::chrono::milliseconds(2);
+    const fs::path file = path_for(account);
+    const auto identity = [&] {
+        struct ::stat st {};
+        if (::stat(file.c_str(), &st) != 0) return std::array<long long, 3>{-1, 0, 0};
+        return std::array<long long, 3>{static_cast<long long>(st.st_ino), static_cast<long long>(st.st_mtim.tv_sec),
+                                         static_cast<long long>(st.st_mtim.tv_nsec)};
+    };
+    const auto seen = identity();
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    for (auto now = std::chrono::steady_clock::now(); now < end; now = std::chrono::steady_clock::now()) {
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(step, end - now));
+        if (identity() != seen) return true;
+    }
+    return true;
+}
+
+}  // namespace calbridge

@@ -40,6 +40,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -80,6 +81,7 @@ enum class Sql : std::size_t {
     renew,
     release,
     mark,
+    data_version,
     count_,
 };
 
@@ -108,6 +110,7 @@ constexpr std::array<const char*, static_cast<std::size_t>(Sql::count_)> sql_tex
     "WHERE account = ?1 AND lease_epoch = ?2 AND lease_owner IS NOT NULL",
     "UPDATE credentials SET reauthorization_required = 1, lease_owner = NULL, lease_until = NULL "
     "WHERE account = ?1 AND version = ?2",
+    "PRAGMA data_version",
 };
 
 // Versions and epochs are unsigned in the interface and INTEGER (signed 64-bit) in SQLite; a
@@ -706,6 +709,34 @@ bool SqliteTokenStore::mark_reauthorization_required(std::string_view account, s
     }
     transaction.commit();
     return marked;
+}
+
+}  // namespace calbridge
+
+namespace calbridge {
+
+// SQLite cannot notify another process, but every connection can tell cheaply (a read of the
+// WAL index in shared memory, no lock) whether any other connection has committed since it
+// last looked: PRAGMA data_version. Waiters look every 2 ms, so they learn of the holder's
+// commit within milliseconds instead of a poll interval. Any commit wakes them (another
+// account's, a lease renewal): they then re-read, which is what a poll would have done anyway.
+bool SqliteTokenStore::wait_for_change(std::string_view account, std::uint64_t version, std::chrono::milliseconds timeout) {
+    (void)account, (void)version;
+    constexpr auto step = std::chrono::milliseconds(2);
+    const Borrowed borrowed(*impl_);
+    Connection& connection = *borrowed;
+    const auto data_version = [&] {
+        Query query(connection, Sql::data_version, "read the data version");
+        if (!query.step()) connection.fail(SQLITE_ERROR, "read the data version");
+        return query.integer(0);
+    };
+    const std::int64_t seen = data_version();
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    for (auto now = std::chrono::steady_clock::now(); now < end; now = std::chrono::steady_clock::now()) {
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(step, end - now));
+        if (data_version() != seen) return true;
+    }
+    return true;
 }
 
 }  // namespace calbridge
