@@ -288,7 +288,7 @@ TEST_CASE("lease options are checked", "[lease][config]") {
     CHECK(Config(test_options()).lease_request_timeout() == 10s);
 }
 
-TEST_CASE("store methods see the deadline of the call they serve; outside a call there is none", "[lease][store]") {
+TEST_CASE("store methods see the deadline of the call they serve and outside a call there is none", "[lease][store]") {
     LeaseFixture t;
     Session session = t.expired_session();
     std::optional<std::chrono::steady_clock::time_point> seen;
