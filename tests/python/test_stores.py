@@ -258,7 +258,7 @@ def test_the_sqlite_lease_from_python(tmp_path: Path) -> None:
     assert marked.status is calbridge.LeaseStatus.REAUTHORIZATION_REQUIRED and marked.version == 2
     store.replace("acc_1", _credentials(3))  # a new authorization clears the mark
     assert store.claim("acc_1", 3, "me", 30.0).status is calbridge.LeaseStatus.GRANTED
-    assert store.wait_for_change("acc_1", 3, 0.01) is False  # SQLite cannot notify: calbridge polls
+    assert store.wait_for_change("acc_1", 3, 0.01) is True  # waited: SQLite's data_version, every 2 ms
 
 
 def test_a_lease_claim_checks_what_it_carries() -> None:
