@@ -5,6 +5,7 @@
 #include "events.hpp"
 #include "json_util.hpp"
 #include "model_json.hpp"
+#include "push.hpp"
 
 #include <algorithm>
 
@@ -17,6 +18,7 @@ constexpr std::int64_t link_token_lifetime = 3600;
 enum class Route {
     calendars, create_calendar, events, events_page, free_busy, free_busy_page, upsert_event, delete_event,
     account, userinfo, profiles, revoke_profile, link_tokens,
+    create_channel, list_channels, close_channel,
 };
 
 struct Matched {
@@ -52,6 +54,12 @@ std::variant<Matched, Response> match(const Request& req) {
     if (n == 2 && s[1] == "profiles") return only("GET", Route::profiles);
     if (n == 4 && s[1] == "profiles" && s[3] == "revoke") return only("POST", Route::revoke_profile, std::string(s[2]));
     if (n == 2 && s[1] == "link_tokens") return only("POST", Route::link_tokens);
+    if (n == 2 && s[1] == "channels") {
+        if (m == "GET" || m == "HEAD") return Matched{Route::list_channels, {}};
+        if (m == "POST") return Matched{Route::create_channel, {}};
+        return method_not_allowed("GET, POST");
+    }
+    if (n == 3 && s[1] == "channels") return only("DELETE", Route::close_channel, std::string(s[2]));
     return not_found();
 }
 
@@ -70,7 +78,10 @@ std::vector<std::string_view> required_scopes(Route r) {
     case Route::userinfo:
     case Route::profiles: return {"read_account"};
     case Route::revoke_profile:
-    case Route::link_tokens: return {};
+    case Route::link_tokens:
+    case Route::create_channel:
+    case Route::list_channels:
+    case Route::close_channel: return {};
     }
     return {};
 }
@@ -214,7 +225,8 @@ Response upsert_event(Context& ctx, const Request& req, const Bearer& b, const s
     if (auto* e = std::get_if<std::vector<FieldError>>(&parsed)) return validation_error(*e);
     Event incoming = std::get<Event>(std::move(parsed));
     const std::int64_t now = ctx.state.clock.now();
-    return ctx.state.directory.write_user(b.account_id, [&](User* u) -> Response {
+    bool changed = false;
+    Response r = ctx.state.directory.write_user(b.account_id, [&](User* u) -> Response {
         if (auto error = check_writable(u, calendar_id)) return std::move(*error);
         // Idempotent by event_id: the same event_id in the same calendar updates in place.
         auto it = std::find_if(u->events.begin(), u->events.end(), [&](const Event& e) {
@@ -226,6 +238,7 @@ Response upsert_event(Context& ctx, const Request& req, const Bearer& b, const s
             incoming.managed_by = b.client_id;
             incoming.created = incoming.updated = now;
             u->events.push_back(std::move(incoming));
+            changed = true;
         } else {
             Event& e = *it;
             const bool same = !e.deleted && e.summary == incoming.summary && e.description == incoming.description &&
@@ -245,11 +258,14 @@ Response upsert_event(Context& ctx, const Request& req, const Bearer& b, const s
                 e.status = incoming.status;
                 e.deleted = false;
                 e.updated = now;
+                changed = true;
             }
         }
         u->sort_events();
         return empty_response(202);
     });
+    if (changed) push_change(ctx.state, {b.account_id, {calendar_id}, b.client_id, now});
+    return r;
 }
 
 Response delete_event(Context& ctx, const Request& req, const Bearer& b, const std::string& calendar_id) {
@@ -262,7 +278,9 @@ Response delete_event(Context& ctx, const Request& req, const Bearer& b, const s
     const bool by_uid = event_uid != nullptr && event_uid->is_string() && !event_uid->get_string().empty();
     if (!by_id && !by_uid) return validation_error({{"event_id", "errors.required", "event_id or event_uid is required"}});
     const std::int64_t now = ctx.state.clock.now();
-    return ctx.state.directory.write_user(b.account_id, [&](User* u) -> Response {
+    bool changed = false;
+    std::string managed_by;
+    Response r = ctx.state.directory.write_user(b.account_id, [&](User* u) -> Response {
         if (auto error = check_writable(u, calendar_id)) return std::move(*error);
         for (Event& e : u->events) {
             const bool hit = e.calendar_id == calendar_id &&
@@ -271,10 +289,14 @@ Response delete_event(Context& ctx, const Request& req, const Bearer& b, const s
             if (hit && !e.deleted) {
                 e.deleted = true;
                 e.updated = now;
+                changed = true;
+                if (e.managed_by == b.client_id) managed_by = b.client_id;
             }
         }
         return empty_response(202);  // deleting what is not there is not an error
     });
+    if (changed) push_change(ctx.state, {b.account_id, {calendar_id}, managed_by, now});
+    return r;
 }
 
 Response account(Context& ctx, const Bearer& b, Route route, const std::string& origin) {
@@ -379,6 +401,9 @@ Response api(Context& ctx, const Request& req) {
     case Route::profiles: return account(ctx, b, m.route, ctx.origin(req));
     case Route::revoke_profile: return revoke_profile(ctx, b, m.arg);
     case Route::link_tokens: return link_token(ctx, b);
+    case Route::create_channel: return create_channel(ctx, req, b);
+    case Route::list_channels: return list_channels(ctx, b);
+    case Route::close_channel: return close_channel(ctx, b, m.arg);
     }
     return not_found();
 }

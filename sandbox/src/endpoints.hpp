@@ -48,6 +48,11 @@ std::variant<std::string, Response> headless_consent(Context& ctx, const Params&
 // api_endpoints.cpp: everything under /v1/.
 Response api(Context& ctx, const Request& request);
 
+// channel_endpoints.cpp: /v1/channels for the bearer's grant.
+Response create_channel(Context& ctx, const Request& request, const Bearer& bearer);
+Response list_channels(Context& ctx, const Bearer& bearer);
+Response close_channel(Context& ctx, const Bearer& bearer, const std::string& channel_id);
+
 // admin_endpoints.cpp: everything under /admin/ (the router has checked the admin token).
 Response admin(Context& ctx, const Request& request);
 

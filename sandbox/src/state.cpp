@@ -28,6 +28,8 @@ void State::reset() {
     grants.clear();
     rate_limiter.clear();
     faults.clear();
+    channels.clear();
+    deliveries.clear();
 }
 
 }  // namespace calbridge::sandbox

@@ -1,7 +1,9 @@
 // Everything the sandbox knows, in one place, and how to go back to the start.
 #pragma once
 
+#include "channels.hpp"
 #include "clock.hpp"
+#include "deliveries.hpp"
 #include "directory.hpp"
 #include "faults.hpp"
 #include "grants.hpp"
@@ -31,6 +33,8 @@ public:
     RateLimiter rate_limiter;
     Faults faults;
     PageSigner pages;
+    Channels channels;
+    Deliveries deliveries;  // declared last among the parts: its sender thread stops first
 
     Settings settings() const;
     void set_settings(const Settings& settings);
