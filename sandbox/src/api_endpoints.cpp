@@ -364,6 +364,7 @@ Response link_token(Context& ctx, const Bearer& b) {
 }  // namespace
 
 Response api(Context& ctx, const Request& req) {
+    if (auto handled = app_api(ctx, req)) return std::move(*handled);
     auto matched = match(req);
     if (auto* error = std::get_if<Response>(&matched)) return std::move(*error);
     const Matched& m = std::get<Matched>(matched);

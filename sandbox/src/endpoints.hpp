@@ -48,6 +48,10 @@ std::variant<std::string, Response> headless_consent(Context& ctx, const Params&
 // api_endpoints.cpp: everything under /v1/.
 Response api(Context& ctx, const Request& request);
 
+// app_endpoints.cpp: the calls authenticated with the client secret (and availability); the
+// response, or std::nullopt when the path is not one of them.
+std::optional<Response> app_api(Context& ctx, const Request& request);
+
 // channel_endpoints.cpp: /v1/channels for the bearer's grant.
 Response create_channel(Context& ctx, const Request& request, const Bearer& bearer);
 Response list_channels(Context& ctx, const Bearer& bearer);

@@ -29,6 +29,9 @@ void State::reset() {
     rate_limiter.clear();
     faults.clear();
     channels.clear();
+    smart_invites.clear();
+    availability_rules.clear();
+    permission_requests.clear();
     deliveries.clear();
 }
 

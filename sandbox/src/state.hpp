@@ -9,6 +9,7 @@
 #include "grants.hpp"
 #include "paging.hpp"
 #include "rate_limit.hpp"
+#include "records.hpp"
 #include "settings.hpp"
 
 #include <mutex>
@@ -34,6 +35,9 @@ public:
     Faults faults;
     PageSigner pages;
     Channels channels;
+    JsonRecords smart_invites;       // by application, smart_invite_id
+    JsonRecords availability_rules;  // by application, account, availability_rule_id
+    JsonRecords permission_requests; // by application, account, id
     Deliveries deliveries;  // declared last among the parts: its sender thread stops first
 
     Settings settings() const;
