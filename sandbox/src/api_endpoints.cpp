@@ -19,11 +19,14 @@ enum class Route {
     calendars, create_calendar, events, events_page, free_busy, free_busy_page, upsert_event, delete_event,
     account, userinfo, profiles, revoke_profile, link_tokens,
     create_channel, list_channels, close_channel,
+    participation_status, delete_managed_events, availability_rules, permissions,
 };
 
 struct Matched {
+    Matched(Route r, std::string a = {}, std::string b = {}) : route(r), arg(std::move(a)), arg2(std::move(b)) {}
     Route route;
-    std::string arg;  // page id, calendar id or profile id
+    std::string arg;  // page id, calendar id, profile id, channel id or availability rule id
+    std::string arg2; // event uid
 };
 
 // The route of a /v1/ path, or the error response (404, or 405 with Allow).
@@ -40,7 +43,24 @@ std::variant<Matched, Response> match(const Request& req) {
         if (m == "POST") return Matched{Route::create_calendar, {}};
         return method_not_allowed("GET, POST");
     }
-    if (n == 2 && s[1] == "events") return only("GET", Route::events);
+    if (n == 2 && s[1] == "events") {
+        if (m == "GET" || m == "HEAD") return Matched{Route::events, {}};
+        if (m == "DELETE") return Matched{Route::delete_managed_events, {}};
+        return method_not_allowed("GET, DELETE");
+    }
+    if (n == 6 && s[1] == "calendars" && s[3] == "events" && s[5] == "participation_status") {
+        if (m != "POST") return method_not_allowed("POST");
+        return Matched{Route::participation_status, std::string(s[2]), std::string(s[4])};
+    }
+    if (n == 2 && s[1] == "availability_rules") {
+        if (m == "GET" || m == "HEAD" || m == "POST") return Matched{Route::availability_rules, {}};
+        return method_not_allowed("GET, POST");
+    }
+    if (n == 3 && s[1] == "availability_rules") {
+        if (m == "GET" || m == "HEAD" || m == "DELETE") return Matched{Route::availability_rules, std::string(s[2])};
+        return method_not_allowed("GET, DELETE");
+    }
+    if (n == 2 && s[1] == "permissions") return only("POST", Route::permissions);
     if (n == 4 && s[1] == "events" && s[2] == "pages") return only("GET", Route::events_page, std::string(s[3]));
     if (n == 2 && s[1] == "free_busy") return only("GET", Route::free_busy);
     if (n == 4 && s[1] == "free_busy" && s[2] == "pages") return only("GET", Route::free_busy_page, std::string(s[3]));
@@ -81,7 +101,11 @@ std::vector<std::string_view> required_scopes(Route r) {
     case Route::link_tokens:
     case Route::create_channel:
     case Route::list_channels:
-    case Route::close_channel: return {};
+    case Route::close_channel:
+    case Route::availability_rules:
+    case Route::permissions: return {};
+    case Route::participation_status: return {"change_participation_status"};
+    case Route::delete_managed_events: return {"delete_event"};
     }
     return {};
 }
@@ -405,6 +429,10 @@ Response api(Context& ctx, const Request& req) {
     case Route::create_channel: return create_channel(ctx, req, b);
     case Route::list_channels: return list_channels(ctx, b);
     case Route::close_channel: return close_channel(ctx, b, m.arg);
+    case Route::participation_status: return participation_status(ctx, req, b, m.arg, m.arg2);
+    case Route::delete_managed_events: return delete_managed_events(ctx, req, b);
+    case Route::availability_rules: return availability_rules(ctx, req, b, m.arg);
+    case Route::permissions: return request_permissions(ctx, req, b);
     }
     return not_found();
 }

@@ -52,6 +52,13 @@ Response api(Context& ctx, const Request& request);
 // response, or std::nullopt when the path is not one of them.
 std::optional<Response> app_api(Context& ctx, const Request& request);
 
+// account_calls.cpp: participation status, DELETE /v1/events, availability rules, permissions.
+Response participation_status(Context& ctx, const Request& request, const Bearer& bearer,
+                              const std::string& calendar_id, const std::string& event_uid);
+Response delete_managed_events(Context& ctx, const Request& request, const Bearer& bearer);
+Response availability_rules(Context& ctx, const Request& request, const Bearer& bearer, const std::string& rule_id);
+Response request_permissions(Context& ctx, const Request& request, const Bearer& bearer);
+
 // channel_endpoints.cpp: /v1/channels for the bearer's grant.
 Response create_channel(Context& ctx, const Request& request, const Bearer& bearer);
 Response list_channels(Context& ctx, const Bearer& bearer);
