@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::int64_t minute = 60;
 constexpr std::int64_t max_span = 35 * seconds_per_day;
+constexpr std::int64_t past_grace = 5 * 60;  // a start computed as "now" by a client is not refused
 constexpr std::size_t max_periods = 50;
 constexpr std::size_t max_groups = 10;
 constexpr std::size_t max_members = 10;
@@ -189,7 +190,7 @@ std::optional<Query> read_query(const json::object& body, std::int64_t now, std:
             if (*end <= *start) {
                 errors.push_back({where + ".end", "errors.invalid", "end must be after start"});
                 ok = false;
-            } else if (*start < now) {
+            } else if (*start < now - past_grace) {
                 errors.push_back({where + ".start", "errors.in_the_past", "start must not be in the past"});
                 ok = false;
             }

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace calbridge::sandbox {
@@ -135,6 +137,11 @@ void Deliveries::enqueue(std::string channel_id, std::string url, std::string ty
         r.signature = std::move(signature);
         queue_.push_back({r.id, std::chrono::steady_clock::now()});
         log_.push_back(std::move(r));
+        if (log_.size() > max_log) {  // forget the oldest finished deliveries
+            const auto finished = std::find_if(log_.begin(), log_.end(),
+                                               [](const DeliveryRecord& d) { return d.status != "pending"; });
+            if (finished != log_.end()) log_.erase(finished);
+        }
     }
     wake_.notify_all();
 }

@@ -37,6 +37,7 @@ public:
     static constexpr int max_attempts = 4;
     static constexpr std::chrono::milliseconds first_backoff{200};  // then doubled
     static constexpr std::chrono::milliseconds attempt_timeout{2000};
+    static constexpr std::size_t max_log = 10000;  // beyond it the oldest finished records go
 
     Deliveries();
     ~Deliveries();

@@ -278,6 +278,15 @@ def bad_queries(w: World) -> list[tuple[dict, set[str]]]:
     ]
 
 
+def test_start_a_little_in_the_past_is_fine(sandbox: Sandbox, world: World) -> None:
+    now = sandbox.admin_ok("GET", "/admin/clock")["now"]
+    ok = query(world, [(["acc_av_a"], "all")], [(now - 240, now + 3600)], 30)
+    assert ask(sandbox, ok).status == 200
+    late = query(world, [(["acc_av_a"], "all")], [(now - 400, now + 3600)], 30)
+    r = ask(sandbox, late)
+    assert r.status == 422 and r.json()["errors"]["available_periods[0].start"][0]["key"] == "errors.in_the_past"
+
+
 def test_invalid_queries(sandbox: Sandbox, world: World) -> None:
     for body, fields in bad_queries(world):
         r = ask(sandbox, body)
