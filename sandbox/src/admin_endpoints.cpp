@@ -3,6 +3,8 @@
 #include "endpoints.hpp"
 #include "json_util.hpp"
 #include "model_json.hpp"
+#include "push.hpp"
+#include "times.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -117,6 +119,7 @@ Response applications(Context& ctx, const Request& req, const std::vector<std::s
     if (req.method == "DELETE") {
         if (!dir.remove_application(id)) return not_found();
         ctx.state.grants.revoke_all_for_client(id);
+        ctx.state.channels.remove_client(id);
         return empty_response(204);
     }
     return method_not_allowed("GET, PUT, DELETE");
@@ -177,7 +180,10 @@ Response users(Context& ctx, const Request& req, const std::vector<std::string_v
                 if (!many) o = write_user(u);
                 out.push_back(std::move(o));
             }
+            std::vector<std::string> changed;
+            for (const auto& u : list) changed.push_back(u.account_id);
             dir.put_users(std::move(list));
+            for (const auto& id : changed) push_change(ctx.state, {id, {}, {}, ctx.state.clock.now()});
             if (!many) return json_response(201, out.front());
             json::object result;
             result["count"] = out.size();
@@ -185,11 +191,28 @@ Response users(Context& ctx, const Request& req, const std::vector<std::string_v
             return json_response(201, result);
         }
         if (req.method == "DELETE") {
-            for (const auto& u : dir.list_users(static_cast<std::size_t>(-1))) ctx.state.grants.revoke_all_for_account(u.account_id);
+            for (const auto& u : dir.list_users(static_cast<std::size_t>(-1))) {
+                ctx.state.grants.revoke_all_for_account(u.account_id);
+                ctx.state.channels.remove_account(u.account_id);
+            }
             dir.remove_all_users();
             return empty_response(204);
         }
         return method_not_allowed("GET, POST, DELETE");
+    }
+    if (seg.size() == 6 && seg[3] == "profiles" && (seg[5] == "disconnect" || seg[5] == "reconnect")) {
+        if (req.method != "POST") return method_not_allowed("POST");
+        const std::string account(seg[2]);
+        const bool connect = seg[5] == "reconnect";
+        const bool found = dir.write_user(account, [&](User* u) {
+            Profile* p = u != nullptr ? u->profile(seg[4]) : nullptr;
+            if (p == nullptr) return false;
+            p->connected = connect;
+            return true;
+        });
+        if (!found) return not_found();
+        if (!connect) push_profile_disconnected(ctx.state, account);
+        return empty_response(204);
     }
     if (seg.size() != 3) return not_found();
     const std::string id(seg[2]);
@@ -210,11 +233,13 @@ Response users(Context& ctx, const Request& req, const std::vector<std::string_v
         const bool existed = dir.find_user(id).has_value();
         json::object out = write_user(list.front());
         dir.put_users(std::move(list));
+        push_change(ctx.state, {id, {}, {}, ctx.state.clock.now()});
         return json_response(existed ? 200 : 201, out);
     }
     if (req.method == "DELETE") {
         if (!dir.remove_user(id)) return not_found();
         ctx.state.grants.revoke_all_for_account(id);
+        ctx.state.channels.remove_account(id);
         return empty_response(204);
     }
     return method_not_allowed("GET, PUT, DELETE");
@@ -305,6 +330,39 @@ Response faults(Context& ctx, const Request& req, const std::vector<std::string_
     return method_not_allowed("GET, POST, DELETE");
 }
 
+Response deliveries(Context& ctx, const Request& req) {
+    if (req.method == "DELETE") {
+        ctx.state.deliveries.clear();
+        return empty_response(204);
+    }
+    if (req.method != "GET") return method_not_allowed("GET, DELETE");
+    json::array list;
+    for (const auto& d : ctx.state.deliveries.list()) {
+        json::object o;
+        o["delivery_id"] = d.id;
+        o["channel_id"] = d.channel_id;
+        o["url"] = d.url;
+        o["type"] = d.type;
+        o["status"] = d.status;
+        o["attempts"] = d.attempts.size();
+        if (!d.attempts.empty()) o["response_status"] = d.response_status;
+        json::array attempts;
+        for (const auto& a : d.attempts) {
+            json::object ao;
+            ao["at_ms"] = a.at_ms;
+            ao["response_status"] = a.response_status;
+            if (!a.error.empty()) ao["error"] = a.error;
+            attempts.push_back(std::move(ao));
+        }
+        o["attempt_log"] = std::move(attempts);
+        o["body"] = d.body;
+        list.push_back(std::move(o));
+    }
+    json::object body;
+    body["deliveries"] = std::move(list);
+    return ok(body);
+}
+
 Response status(Context& ctx) {
     json::object o;
     o["name"] = "calbridge-sandbox";
@@ -385,6 +443,7 @@ Response admin(Context& ctx, const Request& req) {
             return ok(counters_json(ctx.counters));
         }
         if (what == "faults" && (seg.size() == 2 || seg.size() == 3)) return faults(ctx, req, seg);
+        if (what == "deliveries" && seg.size() == 2) return deliveries(ctx, req);
         return not_found();
     } catch (const InputError& e) {
         return input_error_response(e);

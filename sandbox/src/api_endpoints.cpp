@@ -5,6 +5,7 @@
 #include "events.hpp"
 #include "json_util.hpp"
 #include "model_json.hpp"
+#include "push.hpp"
 
 #include <algorithm>
 
@@ -17,11 +18,15 @@ constexpr std::int64_t link_token_lifetime = 3600;
 enum class Route {
     calendars, create_calendar, events, events_page, free_busy, free_busy_page, upsert_event, delete_event,
     account, userinfo, profiles, revoke_profile, link_tokens,
+    create_channel, list_channels, close_channel,
+    participation_status, delete_managed_events, availability_rules, permissions,
 };
 
 struct Matched {
+    Matched(Route r, std::string a = {}, std::string b = {}) : route(r), arg(std::move(a)), arg2(std::move(b)) {}
     Route route;
-    std::string arg;  // page id, calendar id or profile id
+    std::string arg;  // page id, calendar id, profile id, channel id or availability rule id
+    std::string arg2; // event uid
 };
 
 // The route of a /v1/ path, or the error response (404, or 405 with Allow).
@@ -38,7 +43,24 @@ std::variant<Matched, Response> match(const Request& req) {
         if (m == "POST") return Matched{Route::create_calendar, {}};
         return method_not_allowed("GET, POST");
     }
-    if (n == 2 && s[1] == "events") return only("GET", Route::events);
+    if (n == 2 && s[1] == "events") {
+        if (m == "GET" || m == "HEAD") return Matched{Route::events, {}};
+        if (m == "DELETE") return Matched{Route::delete_managed_events, {}};
+        return method_not_allowed("GET, DELETE");
+    }
+    if (n == 6 && s[1] == "calendars" && s[3] == "events" && s[5] == "participation_status") {
+        if (m != "POST") return method_not_allowed("POST");
+        return Matched{Route::participation_status, std::string(s[2]), std::string(s[4])};
+    }
+    if (n == 2 && s[1] == "availability_rules") {
+        if (m == "GET" || m == "HEAD" || m == "POST") return Matched{Route::availability_rules, {}};
+        return method_not_allowed("GET, POST");
+    }
+    if (n == 3 && s[1] == "availability_rules") {
+        if (m == "GET" || m == "HEAD" || m == "DELETE") return Matched{Route::availability_rules, std::string(s[2])};
+        return method_not_allowed("GET, DELETE");
+    }
+    if (n == 2 && s[1] == "permissions") return only("POST", Route::permissions);
     if (n == 4 && s[1] == "events" && s[2] == "pages") return only("GET", Route::events_page, std::string(s[3]));
     if (n == 2 && s[1] == "free_busy") return only("GET", Route::free_busy);
     if (n == 4 && s[1] == "free_busy" && s[2] == "pages") return only("GET", Route::free_busy_page, std::string(s[3]));
@@ -52,6 +74,12 @@ std::variant<Matched, Response> match(const Request& req) {
     if (n == 2 && s[1] == "profiles") return only("GET", Route::profiles);
     if (n == 4 && s[1] == "profiles" && s[3] == "revoke") return only("POST", Route::revoke_profile, std::string(s[2]));
     if (n == 2 && s[1] == "link_tokens") return only("POST", Route::link_tokens);
+    if (n == 2 && s[1] == "channels") {
+        if (m == "GET" || m == "HEAD") return Matched{Route::list_channels, {}};
+        if (m == "POST") return Matched{Route::create_channel, {}};
+        return method_not_allowed("GET, POST");
+    }
+    if (n == 3 && s[1] == "channels") return only("DELETE", Route::close_channel, std::string(s[2]));
     return not_found();
 }
 
@@ -70,7 +98,14 @@ std::vector<std::string_view> required_scopes(Route r) {
     case Route::userinfo:
     case Route::profiles: return {"read_account"};
     case Route::revoke_profile:
-    case Route::link_tokens: return {};
+    case Route::link_tokens:
+    case Route::create_channel:
+    case Route::list_channels:
+    case Route::close_channel:
+    case Route::availability_rules:
+    case Route::permissions: return {};
+    case Route::participation_status: return {"change_participation_status"};
+    case Route::delete_managed_events: return {"delete_event"};
     }
     return {};
 }
@@ -214,7 +249,8 @@ Response upsert_event(Context& ctx, const Request& req, const Bearer& b, const s
     if (auto* e = std::get_if<std::vector<FieldError>>(&parsed)) return validation_error(*e);
     Event incoming = std::get<Event>(std::move(parsed));
     const std::int64_t now = ctx.state.clock.now();
-    return ctx.state.directory.write_user(b.account_id, [&](User* u) -> Response {
+    bool changed = false;
+    Response r = ctx.state.directory.write_user(b.account_id, [&](User* u) -> Response {
         if (auto error = check_writable(u, calendar_id)) return std::move(*error);
         // Idempotent by event_id: the same event_id in the same calendar updates in place.
         auto it = std::find_if(u->events.begin(), u->events.end(), [&](const Event& e) {
@@ -226,6 +262,7 @@ Response upsert_event(Context& ctx, const Request& req, const Bearer& b, const s
             incoming.managed_by = b.client_id;
             incoming.created = incoming.updated = now;
             u->events.push_back(std::move(incoming));
+            changed = true;
         } else {
             Event& e = *it;
             const bool same = !e.deleted && e.summary == incoming.summary && e.description == incoming.description &&
@@ -245,11 +282,14 @@ Response upsert_event(Context& ctx, const Request& req, const Bearer& b, const s
                 e.status = incoming.status;
                 e.deleted = false;
                 e.updated = now;
+                changed = true;
             }
         }
         u->sort_events();
         return empty_response(202);
     });
+    if (changed) push_change(ctx.state, {b.account_id, {calendar_id}, b.client_id, now});
+    return r;
 }
 
 Response delete_event(Context& ctx, const Request& req, const Bearer& b, const std::string& calendar_id) {
@@ -262,7 +302,9 @@ Response delete_event(Context& ctx, const Request& req, const Bearer& b, const s
     const bool by_uid = event_uid != nullptr && event_uid->is_string() && !event_uid->get_string().empty();
     if (!by_id && !by_uid) return validation_error({{"event_id", "errors.required", "event_id or event_uid is required"}});
     const std::int64_t now = ctx.state.clock.now();
-    return ctx.state.directory.write_user(b.account_id, [&](User* u) -> Response {
+    bool changed = false;
+    std::string managed_by;
+    Response r = ctx.state.directory.write_user(b.account_id, [&](User* u) -> Response {
         if (auto error = check_writable(u, calendar_id)) return std::move(*error);
         for (Event& e : u->events) {
             const bool hit = e.calendar_id == calendar_id &&
@@ -271,10 +313,14 @@ Response delete_event(Context& ctx, const Request& req, const Bearer& b, const s
             if (hit && !e.deleted) {
                 e.deleted = true;
                 e.updated = now;
+                changed = true;
+                if (e.managed_by == b.client_id) managed_by = b.client_id;
             }
         }
         return empty_response(202);  // deleting what is not there is not an error
     });
+    if (changed) push_change(ctx.state, {b.account_id, {calendar_id}, managed_by, now});
+    return r;
 }
 
 Response account(Context& ctx, const Bearer& b, Route route, const std::string& origin) {
@@ -342,6 +388,7 @@ Response link_token(Context& ctx, const Bearer& b) {
 }  // namespace
 
 Response api(Context& ctx, const Request& req) {
+    if (auto handled = app_api(ctx, req)) return std::move(*handled);
     auto matched = match(req);
     if (auto* error = std::get_if<Response>(&matched)) return std::move(*error);
     const Matched& m = std::get<Matched>(matched);
@@ -379,6 +426,13 @@ Response api(Context& ctx, const Request& req) {
     case Route::profiles: return account(ctx, b, m.route, ctx.origin(req));
     case Route::revoke_profile: return revoke_profile(ctx, b, m.arg);
     case Route::link_tokens: return link_token(ctx, b);
+    case Route::create_channel: return create_channel(ctx, req, b);
+    case Route::list_channels: return list_channels(ctx, b);
+    case Route::close_channel: return close_channel(ctx, b, m.arg);
+    case Route::participation_status: return participation_status(ctx, req, b, m.arg, m.arg2);
+    case Route::delete_managed_events: return delete_managed_events(ctx, req, b);
+    case Route::availability_rules: return availability_rules(ctx, req, b, m.arg);
+    case Route::permissions: return request_permissions(ctx, req, b);
     }
     return not_found();
 }

@@ -70,6 +70,8 @@ bool is_base64_char(char c) noexcept {
 
 }  // namespace
 
+std::string base64_encode(std::string_view bytes) { return base64_encode_padded(bytes); }
+
 std::string base64url_encode(std::string_view bytes) {
     std::string s = base64_encode_padded(bytes);
     while (!s.empty() && s.back() == '=') s.pop_back();

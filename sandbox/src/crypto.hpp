@@ -15,6 +15,7 @@ std::string random_hex(std::size_t chars);       // lower-case hex, for ids such
 std::string sha256(std::string_view data);                        // 32 raw bytes
 std::string hmac_sha256(std::string_view key, std::string_view data);  // 32 raw bytes
 
+std::string base64_encode(std::string_view bytes);     // RFC 4648 §4, padded
 std::string base64url_encode(std::string_view bytes);  // RFC 4648 §5, no padding
 std::optional<std::string> base64url_decode(std::string_view text);
 std::optional<std::string> base64_decode(std::string_view text);  // RFC 4648 §4, padded

@@ -48,6 +48,22 @@ std::variant<std::string, Response> headless_consent(Context& ctx, const Params&
 // api_endpoints.cpp: everything under /v1/.
 Response api(Context& ctx, const Request& request);
 
+// app_endpoints.cpp: the calls authenticated with the client secret (and availability); the
+// response, or std::nullopt when the path is not one of them.
+std::optional<Response> app_api(Context& ctx, const Request& request);
+
+// account_calls.cpp: participation status, DELETE /v1/events, availability rules, permissions.
+Response participation_status(Context& ctx, const Request& request, const Bearer& bearer,
+                              const std::string& calendar_id, const std::string& event_uid);
+Response delete_managed_events(Context& ctx, const Request& request, const Bearer& bearer);
+Response availability_rules(Context& ctx, const Request& request, const Bearer& bearer, const std::string& rule_id);
+Response request_permissions(Context& ctx, const Request& request, const Bearer& bearer);
+
+// channel_endpoints.cpp: /v1/channels for the bearer's grant.
+Response create_channel(Context& ctx, const Request& request, const Bearer& bearer);
+Response list_channels(Context& ctx, const Bearer& bearer);
+Response close_channel(Context& ctx, const Bearer& bearer, const std::string& channel_id);
+
 // admin_endpoints.cpp: everything under /admin/ (the router has checked the admin token).
 Response admin(Context& ctx, const Request& request);
 

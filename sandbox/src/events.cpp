@@ -161,7 +161,7 @@ json::object write_event(const Event& e, const User& user) {
     o["created"] = format_rfc3339(e.created);
     o["updated"] = format_rfc3339(e.updated);
     if (!e.location.is_null()) o["location"] = e.location;
-    o["participation_status"] = "accepted";
+    o["participation_status"] = e.participation_status;
     o["transparency"] = e.transparency;
     o["status"] = e.status;
     o["categories"] = json::array();

@@ -243,6 +243,28 @@ void Grants::revoke_all_for_account(std::string_view account_id) {
     }
 }
 
+IssuedTokens Grants::issue_direct(std::string_view client_id, std::string_view account_id, std::string_view profile_id,
+                                  std::vector<std::string> scopes, const Policy& policy, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    std::string grant_id = "grt_" + random_hex(24);
+    Grant grant;
+    grant.client_id = std::string(client_id);
+    grant.account_id = std::string(account_id);
+    grant.profile_id = std::string(profile_id);
+    grant.scopes = scopes;
+    grants_.emplace(grant_id, std::move(grant));
+    grant_order_.push_back(grant_id);
+    return issue_tokens(grant_id, std::move(scopes), policy, now, {});
+}
+
+bool Grants::authorized(std::string_view client_id, std::string_view account_id) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, g] : grants_) {
+        if (!g.revoked && g.client_id == client_id && g.account_id == account_id) return true;
+    }
+    return false;
+}
+
 void Grants::revoke_all_for_client(std::string_view client_id) {
     std::lock_guard lock(mutex_);
     for (auto& [id, g] : grants_) {

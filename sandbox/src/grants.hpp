@@ -101,6 +101,12 @@ public:
 
     std::optional<Bearer> authenticate(std::string_view access_token, std::int64_t now) const;
 
+    // A grant made without a consent page (application calendars): tokens straight away.
+    IssuedTokens issue_direct(std::string_view client_id, std::string_view account_id, std::string_view profile_id,
+                              std::vector<std::string> scopes, const Policy& policy, std::int64_t now);
+    // Whether the account has authorized the application (a grant that is not revoked).
+    bool authorized(std::string_view client_id, std::string_view account_id) const;
+
     // Makes matching access tokens expire now (admin: force the 401-then-refresh path).
     int expire_access_tokens(std::string_view access_token, std::string_view account_id, std::int64_t now);
 

@@ -15,6 +15,7 @@ namespace calbridge::sandbox {
 struct Application {
     std::string client_id;
     std::string client_secret;
+    std::string previous_client_secret;  // when set, pushes carry a second signature (rotation)
     std::string name;
     bool verified = false;  // verified: only registered redirect URIs; unverified: any, with a warning
     std::vector<std::string> redirect_uris;  // exact, or with a leading "*." host label
@@ -54,6 +55,7 @@ struct Event {
     boost::json::value location;  // {"description": ...} or null
     std::string transparency = "opaque";  // opaque | transparent
     std::string status = "confirmed";     // confirmed | tentative | cancelled
+    std::string participation_status = "accepted";  // accepted | tentative | declined | needs_action
     bool deleted = false;
     std::int64_t created = 0;
     std::int64_t updated = 0;

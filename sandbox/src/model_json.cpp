@@ -130,12 +130,14 @@ bool redirect_uri_registered(const Application& app, std::string_view redirect_u
 }
 
 Application read_application(const json::object& o) {
-    check_keys(o, "application", {"client_id", "client_secret", "name", "verified", "redirect_uris", "settings"});
+    check_keys(o, "application", {"client_id", "client_secret", "previous_client_secret", "name", "verified", "redirect_uris", "settings"});
     Application app;
     app.client_id = get_string(o, "client_id").value_or("cli_" + random_hex(24));
     check_id(app.client_id, "client_id");
     app.client_secret = get_string(o, "client_secret").value_or("sec_" + random_token(24));
     check_id(app.client_secret, "client_secret");
+    app.previous_client_secret = get_string(o, "previous_client_secret").value_or("");
+    if (!app.previous_client_secret.empty()) check_id(app.previous_client_secret, "previous_client_secret");
     app.name = get_string(o, "name").value_or("Application " + app.client_id);
     if (app.name.empty() || app.name.size() > 200) throw InputError("name", "errors.invalid", "must be 1 to 200 characters");
     app.verified = get_bool(o, "verified").value_or(false);
@@ -155,6 +157,7 @@ json::object write_application(const Application& app) {
     json::object o;
     o["client_id"] = app.client_id;
     o["client_secret"] = app.client_secret;
+    if (!app.previous_client_secret.empty()) o["previous_client_secret"] = app.previous_client_secret;
     o["name"] = app.name;
     o["verified"] = app.verified;
     json::array uris;

@@ -28,6 +28,11 @@ void State::reset() {
     grants.clear();
     rate_limiter.clear();
     faults.clear();
+    channels.clear();
+    smart_invites.clear();
+    availability_rules.clear();
+    permission_requests.clear();
+    deliveries.clear();
 }
 
 }  // namespace calbridge::sandbox

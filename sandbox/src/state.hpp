@@ -1,12 +1,15 @@
 // Everything the sandbox knows, in one place, and how to go back to the start.
 #pragma once
 
+#include "channels.hpp"
 #include "clock.hpp"
+#include "deliveries.hpp"
 #include "directory.hpp"
 #include "faults.hpp"
 #include "grants.hpp"
 #include "paging.hpp"
 #include "rate_limit.hpp"
+#include "records.hpp"
 #include "settings.hpp"
 
 #include <mutex>
@@ -31,6 +34,11 @@ public:
     RateLimiter rate_limiter;
     Faults faults;
     PageSigner pages;
+    Channels channels;
+    JsonRecords smart_invites;       // by application, smart_invite_id
+    JsonRecords availability_rules;  // by application, account, availability_rule_id
+    JsonRecords permission_requests; // by application, account, id
+    Deliveries deliveries;  // declared last among the parts: its sender thread stops first
 
     Settings settings() const;
     void set_settings(const Settings& settings);
