@@ -438,3 +438,42 @@ TEST_CASE("elevated permissions: the request and the url to send the user to", "
     CHECK_THROWS_AS(session.request_elevated_permissions({{"cal", ""}}), InvalidArgumentError);
     CHECK(f.transport->failures().empty());
 }
+
+TEST_CASE("availability query from JSON: the body's own form reads back to the same body", "[app]") {
+    CHECK(AvailabilityQuery::from_json(sample_query_json).to_json() == sample_query_json);
+    const auto hours = AvailabilityQuery::from_json(
+        R"({"participants":[{"members":[{"sub":"acc_1"}]}],"required_duration":{"hours":2},)"
+        R"("available_periods":[{"start":"2026-12-07T09:00:00+01:00","end":"2026-12-07T17:00:00Z"}]})");
+    CHECK(hours.required_duration == 120min);
+    CHECK_FALSE(hours.participants[0].required);
+    CHECK(hours.available_periods[0].start == at("2026-12-07T08:00:00Z"));
+    CHECK(hours.response_format == AvailabilityFormat::periods);
+
+    for (const char* bad : {"not json", "[]", R"({"participants":{}})", R"({"participants":[1]})",
+                            R"({"participants":[{"members":[{"sub":1}]}]})",
+                            R"({"participants":[{"members":[],"required":"some"}]})",
+                            R"({"participants":[{"members":[],"required":1.5}]})",
+                            R"({"required_duration":60})", R"({"required_duration":{"minutes":1,"hours":1}})",
+                            R"({"required_duration":{"seconds":60}})", R"({"required_duration":{"minutes":"60"}})",
+                            R"({"available_periods":[{"start":"2026-12-07T09:00:00Z"}]})",
+                            R"({"available_periods":[{"start":"monday","end":"2026-12-07T09:00:00Z"}]})",
+                            R"({"buffer":{"before":15}})", R"({"max_results":99999999999})",
+                            R"({"response_format":"grid"})"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(AvailabilityQuery::from_json(bad), InvalidArgumentError);
+    }
+    // Read but not valid: to_json says so.
+    CHECK_THROWS_AS(AvailabilityQuery::from_json("{}").to_json(), InvalidArgumentError);
+}
+
+TEST_CASE("availability rule from JSON keeps the text and refuses what is not an object", "[app]") {
+    const std::string text = R"({"availability_rule_id":"r1","tzid":"Etc/UTC","weekly_periods":[)"
+                             R"({"day":"friday","start_time":"10:00","end_time":"12:00"}]})";
+    const AvailabilityRule rule = AvailabilityRule::from_json(text);
+    CHECK(rule.availability_rule_id == "r1");
+    CHECK(rule.weekly_periods == std::vector<WeeklyPeriod>{{"friday", "10:00", "12:00"}});
+    CHECK(rule.raw_json == text);
+    CHECK(rule.to_json() == text);
+    CHECK_THROWS_AS(AvailabilityRule::from_json("[]"), InvalidArgumentError);
+    CHECK_THROWS_AS(AvailabilityRule::from_json("{"), InvalidArgumentError);
+}

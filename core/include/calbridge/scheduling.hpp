@@ -58,6 +58,12 @@ struct AvailabilityQuery {
 
     // The request body. InvalidArgumentError (naming the field) for anything above broken.
     std::string to_json() const;
+
+    // Reads a query in the request body's own form (what to_json writes; durations as
+    // {"minutes": n} or {"hours": n}), for callers that hold JSON (the C API, Python).
+    // InvalidArgumentError for anything that is not such a query; to_json() then checks the
+    // values.
+    static AvailabilityQuery from_json(std::string_view json);
 };
 
 // One available period or slot, and the accounts free in it.
@@ -99,6 +105,10 @@ struct AvailabilityRule {
     // The upsert body (raw_json is not sent). InvalidArgumentError when availability_rule_id
     // or tzid is empty, or a weekly period has an empty field.
     std::string to_json() const;
+
+    // Reads a rule object (the upsert body's form, or one the server returned; raw_json is the
+    // text given). InvalidArgumentError when `json` is not a JSON object.
+    static AvailabilityRule from_json(std::string_view json);
 };
 
 // ---- other account calls ---------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include "api/results.hpp"
 #include "session/session_state.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -72,6 +73,15 @@ std::string_view participation_status_name(ParticipationStatus status) noexcept 
     case ParticipationStatus::declined: return "declined";
     }
     return "accepted";
+}
+
+AvailabilityRule AvailabilityRule::from_json(std::string_view text) {
+    boost::system::error_code ec;
+    const json::value root = json::parse(text, ec);
+    if (ec || !root.is_object()) throw InvalidArgumentError("an availability rule must be a JSON object");
+    AvailabilityRule rule = read_rule(root.get_object());
+    rule.raw_json = std::string(text);
+    return rule;
 }
 
 std::string AvailabilityRule::to_json() const {

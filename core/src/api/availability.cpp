@@ -6,10 +6,14 @@
 #include <calbridge/scheduling.hpp>
 #include <calbridge/session.hpp>
 
+#include <climits>
+#include <cstdint>
+
 #include "api/results.hpp"
 #include "session/client_state.hpp"
 #include "session/session_state.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -65,7 +69,119 @@ AvailableTime read_available_time(const json::object& item) {
     return out;
 }
 
+// ---- reading a query from JSON ----
+
+const json::object& as_object(const json::value& v, const std::string& at) {
+    if (!v.is_object()) invalid(at + " is not an object");
+    return v.get_object();
+}
+
+const json::array* array_member(const json::object& o, std::string_view key, const std::string& at) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr) return nullptr;
+    if (!v->is_array()) invalid(at + std::string(key) + " is not an array");
+    return &v->get_array();
+}
+
+std::string string_value(const json::value& v, const std::string& at) {
+    if (!v.is_string()) invalid(at + " is not a string");
+    return std::string(v.get_string());
+}
+
+std::int64_t integer_value(const json::value& v, const std::string& at) {
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT32_MAX)) {
+        return static_cast<std::int64_t>(v.get_uint64());
+    }
+    invalid(at + " is not an integer");
+}
+
+int int_value(const json::value& v, const std::string& at) {
+    const std::int64_t n = integer_value(v, at);
+    if (n < INT32_MIN || n > INT32_MAX) invalid(at + " is out of range");
+    return static_cast<int>(n);
+}
+
+// {"minutes": n} or {"hours": n} (not both).
+std::chrono::minutes duration_value(const json::value& v, const std::string& at) {
+    const auto& o = as_object(v, at);
+    const auto* m = o.if_contains("minutes");
+    const auto* h = o.if_contains("hours");
+    if ((m == nullptr) == (h == nullptr) || o.size() != 1) invalid(at + " must be {\"minutes\": n} or {\"hours\": n}");
+    if (m != nullptr) return std::chrono::minutes(int_value(*m, at + ".minutes"));
+    const int hours = int_value(*h, at + ".hours");
+    if (hours > 1'000'000 || hours < -1'000'000) invalid(at + ".hours is out of range");
+    return std::chrono::hours(hours);
+}
+
+WallTime time_value(const json::value& v, const std::string& at) {
+    const auto t = parse_rfc3339(string_value(v, at));
+    if (!t) invalid(at + " is not an RFC 3339 time");
+    return *t;
+}
+
 }  // namespace
+
+AvailabilityQuery AvailabilityQuery::from_json(std::string_view text) {
+    boost::system::error_code ec;
+    const json::value root = json::parse(text, ec);
+    if (ec) invalid("not JSON");
+    const auto& o = as_object(root, "the query");
+    AvailabilityQuery q;
+    if (const auto* groups = array_member(o, "participants", "")) {
+        for (std::size_t g = 0; g < groups->size(); ++g) {
+            const std::string at = "participants[" + std::to_string(g) + "]";
+            const auto& group = as_object((*groups)[g], at);
+            AvailabilityParticipants participants;
+            if (const auto* members = array_member(group, "members", at + ".")) {
+                for (std::size_t i = 0; i < members->size(); ++i) {
+                    const std::string mat = at + ".members[" + std::to_string(i) + "]";
+                    const auto& member = as_object((*members)[i], mat);
+                    AvailabilityMember m;
+                    if (const auto* sub = member.if_contains("sub")) m.sub = string_value(*sub, mat + ".sub");
+                    if (const auto* ids = array_member(member, "calendar_ids", mat + ".")) {
+                        for (const auto& id : *ids) m.calendar_ids.push_back(string_value(id, mat + ".calendar_ids[]"));
+                    }
+                    participants.members.push_back(std::move(m));
+                }
+            }
+            if (const auto* required = group.if_contains("required")) {
+                if (required->is_string()) {
+                    if (required->get_string() != "all") invalid(at + ".required must be \"all\" or a number");
+                } else {
+                    participants.required = int_value(*required, at + ".required");
+                }
+            }
+            q.participants.push_back(std::move(participants));
+        }
+    }
+    if (const auto* d = o.if_contains("required_duration")) q.required_duration = duration_value(*d, "required_duration");
+    if (const auto* periods = array_member(o, "available_periods", "")) {
+        for (std::size_t i = 0; i < periods->size(); ++i) {
+            const std::string at = "available_periods[" + std::to_string(i) + "]";
+            const auto& p = as_object((*periods)[i], at);
+            const auto* start = p.if_contains("start");
+            const auto* end = p.if_contains("end");
+            if (start == nullptr || end == nullptr) invalid(at + " needs a start and an end");
+            q.available_periods.push_back({time_value(*start, at + ".start"), time_value(*end, at + ".end")});
+        }
+    }
+    if (const auto* buffer = o.if_contains("buffer")) {
+        const auto& b = as_object(*buffer, "buffer");
+        if (const auto* before = b.if_contains("before")) q.buffer_before = duration_value(*before, "buffer.before");
+        if (const auto* after = b.if_contains("after")) q.buffer_after = duration_value(*after, "buffer.after");
+    }
+    if (const auto* interval = o.if_contains("start_interval")) q.start_interval = duration_value(*interval, "start_interval");
+    if (const auto* max = o.if_contains("max_results")) q.max_results = int_value(*max, "max_results");
+    if (const auto* format = o.if_contains("response_format")) {
+        const std::string name = string_value(*format, "response_format");
+        if (name == "periods") q.response_format = AvailabilityFormat::periods;
+        else if (name == "slots") q.response_format = AvailabilityFormat::slots;
+        else if (name == "overlapping_slots") q.response_format = AvailabilityFormat::overlapping_slots;
+        else invalid("response_format must be periods, slots or overlapping_slots");
+    }
+    return q;
+}
 
 std::string_view availability_format_name(AvailabilityFormat format) noexcept {
     switch (format) {
