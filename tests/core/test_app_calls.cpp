@@ -303,14 +303,19 @@ TEST_CASE("application calendar: errors are typed and never quote the secret", "
         422, R"({"errors":{"application_calendar_id":[{"key":"errors.blank","description":")" + secret + R"("}]}})")));
     f.transport->expect(app_calendar_step(json_reply(200, R"({"access_token":"x"})")));
     f.transport->expect(app_calendar_step(json_reply(502, "<html>" + secret + "</html>")));
+    f.transport->expect(app_calendar_step(json_reply(404, R"({"error":"not_found"})")));
+    f.transport->expect(app_calendar_step(json_reply(200, R"({"error":"invalid_request"})")));
 
     const auto invalid = thrown_by<InvalidClientError>([&] { f.client.create_application_calendar("a"); });
     const auto validation = thrown_by<ValidationError>([&] { f.client.create_application_calendar("a"); });
     const auto no_account = thrown_by<ProtocolError>([&] { f.client.create_application_calendar("a"); });
     const auto unavailable = thrown_by<ServiceUnavailableError>([&] { f.client.create_application_calendar("a"); });
+    const auto not_found = thrown_by<NotFoundError>([&] { f.client.create_application_calendar("a"); });
+    CHECK_THROWS_AS(f.client.create_application_calendar("a"), BadRequestError);  // 200 with an OAuth error
     CHECK_THROWS_AS(f.client.create_application_calendar(""), InvalidArgumentError);
 
-    CHECK(f.transport->requests().size() == 4);  // the 502 POST is not sent again
+    CHECK(f.transport->requests().size() == 6);  // the 502 POST is not sent again
+    CHECK(std::string(not_found.what()).find("token endpoint") == std::string::npos);
     CHECK(validation.field_errors().size() == 1);
     for (const Error* e : std::initializer_list<const Error*>{&invalid, &validation, &no_account, &unavailable}) {
         check_secret_absent(f, e->what());

@@ -126,6 +126,17 @@ Credentials Client::create_application_calendar(std::string_view application_cal
     const HttpResponse response = call.send(request.http, detail::Replay::if_not_sent);
     Credentials credentials;
     try {
+        // An error status is an API error (a 404 is NotFoundError, a 422 has field errors), not an
+        // OAuth one; a 2xx is read as a token reply (which also catches 200 {"error": ...}).
+        if (response.status == 401) {
+            throw InvalidClientError(detail::describe(request.http) +
+                                         ": the API refused the client secret (HTTP 401); check the client id "
+                                         "and secret",
+                                     detail::reply_details(response, requested_at));
+        }
+        if (response.status < 200 || response.status >= 300) {
+            detail::throw_http_error(request.http, response, request.redactor, requested_at);
+        }
         credentials = detail::read_token_reply(request, response, requested_at, "create application calendar");
     } catch (const Error& e) {
         call.log()(LogLevel::debug, [&] { return std::string(e.what()); });
