@@ -482,3 +482,25 @@ TEST_CASE("availability rule from JSON keeps the text and refuses what is not an
     CHECK_THROWS_AS(AvailabilityRule::from_json("[]"), InvalidArgumentError);
     CHECK_THROWS_AS(AvailabilityRule::from_json("{"), InvalidArgumentError);
 }
+
+TEST_CASE("client request: a Retry-After beyond the call's deadline fails at once with the retry-after", "[app]") {
+    Fixture f;
+    f.transport->expect(app_step("GET", "/v1/smart_invites", json_reply(429, "{}", {{"Retry-After", "31"}})));
+    const auto before = f.clock.steady();
+
+    const auto e = thrown_by<RateLimitedError>(
+        [&] { f.client.request("GET", "/v1/smart_invites", {}, std::nullopt, timeout_option(30s)); });
+
+    CHECK(e.retry_after() == std::chrono::seconds(31));
+    CHECK(f.clock.steady() == before);  // no wait that could not fit
+    CHECK(f.transport->requests().size() == 1);
+}
+
+TEST_CASE("client request: a cancelled call sends nothing and says so", "[app]") {
+    Fixture f;
+    auto cancel = std::make_shared<CancellationToken>();
+    cancel->cancel();
+    CHECK_THROWS_AS(f.client.request("GET", "/v1/smart_invites", {}, std::nullopt, cancel_option(cancel)),
+                    CancelledError);
+    CHECK(f.transport->requests().empty());
+}
