@@ -884,6 +884,128 @@ CALBRIDGE_EXTERN int calbridge_pages_position(int *out_current, int *out_total, 
 /* Frees the iterator. NULL is fine. */
 CALBRIDGE_EXTERN void calbridge_pages_free(calbridge_pages *pages);
 
+/* ---------------------------------------------------------------------------------------- */
+/* Calls authenticated with the application's client secret                                */
+/* ---------------------------------------------------------------------------------------- */
+
+/* These send the client secret as the bearer (never a user's token), to the API host's origin
+ * only. A 401 means the secret was refused: CALBRIDGE_EINVALID_CLIENT. */
+
+/* Any such call (real-time scheduling, smart invites, ...), as calbridge_session_request():
+ * `path_or_url` a path on the API host or an absolute URL on its origin (anything else is
+ * CALBRIDGE_EINVALID_ARGUMENT and nothing is sent); `query` an array of `query_count`
+ * parameters (NULL when 0); `json_body` sent as application/json, or NULL for none. *out_json:
+ * the reply's body, JSON or "" when empty; the caller frees it with calbridge_free(). GET,
+ * HEAD, PUT and DELETE are retried; a POST only when it never left this machine. */
+CALBRIDGE_EXTERN int calbridge_client_request(char **out_json, calbridge_client *client, const char *method,
+                                              const char *path_or_url, const calbridge_query_param *query,
+                                              size_t query_count, const char *json_body,
+                                              const calbridge_call_options *options);
+
+/* POST /v1/availability across the application's accounts. `query_json`: the query as the
+ * API takes it, e.g.
+ *     {"participants": [{"members": [{"sub": "acc_1"}], "required": "all"}],
+ *      "required_duration": {"minutes": 60},
+ *      "available_periods": [{"start": "2026-12-07T09:00:00Z", "end": "2026-12-07T17:00:00Z"}],
+ *      "buffer": {"before": {"minutes": 15}}, "start_interval": {"minutes": 30},
+ *      "max_results": 20, "response_format": "periods"}
+ * ("slots" or "overlapping_slots" for slots). It is checked before anything is sent
+ * (CALBRIDGE_EINVALID_ARGUMENT naming the field). *out_json: the reply, an object with
+ * "available_periods" or "available_slots" (each {"start", "end", "participants": [{"sub"}]});
+ * the caller frees it with calbridge_free(). CALBRIDGE_EVALIDATION with field errors when the
+ * server rejects the query. */
+CALBRIDGE_EXTERN int calbridge_client_availability(char **out_json, calbridge_client *client, const char *query_json,
+                                                   const calbridge_call_options *options);
+
+/* POST /v1/application_calendars: creates (or finds) the application calendar with this id and
+ * stores its credentials in the client's token store like a new authorization (replacing what
+ * was there), so that calbridge_session_new(client, calbridge_credentials_account_key(*out))
+ * works and refreshes like any account. The caller owns *out: free it with
+ * calbridge_credentials_free(). */
+CALBRIDGE_EXTERN int calbridge_client_create_application_calendar(calbridge_credentials **out,
+                                                                  calbridge_client *client,
+                                                                  const char *application_calendar_id,
+                                                                  const calbridge_call_options *options);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Scheduling and the other account calls (the account's token)                             */
+/* ---------------------------------------------------------------------------------------- */
+
+/* POST /v1/availability with this account's token: `query_json` and *out_json as for
+ * calbridge_client_availability(). */
+CALBRIDGE_EXTERN int calbridge_session_availability(char **out_json, calbridge_session *session,
+                                                    const char *query_json, const calbridge_call_options *options);
+
+/* Participation statuses. */
+#define CALBRIDGE_PARTICIPATION_ACCEPTED 1
+#define CALBRIDGE_PARTICIPATION_TENTATIVE 2
+#define CALBRIDGE_PARTICIPATION_DECLINED 3
+
+/* POST /v1/calendars/{calendar_id}/events/{event_uid}/participation_status. `status`: one of
+ * CALBRIDGE_PARTICIPATION_* (anything else is CALBRIDGE_EINVALID_ARGUMENT). */
+CALBRIDGE_EXTERN int calbridge_session_change_participation_status(calbridge_session *session,
+                                                                   const char *calendar_id, const char *event_uid,
+                                                                   int status, const calbridge_call_options *options);
+
+/* POST /v1/calendars {"profile_id", "name"}: *out_json is the new calendar object; the caller
+ * frees it with calbridge_free(). Needs scope create_calendar. Not sent again once it may have
+ * left this machine. */
+CALBRIDGE_EXTERN int calbridge_session_create_calendar(char **out_json, calbridge_session *session,
+                                                       const char *profile_id, const char *name,
+                                                       const calbridge_call_options *options);
+
+/* DELETE /v1/events {"delete_all": true}: every event the application manages, in every
+ * calendar of the account. */
+CALBRIDGE_EXTERN int calbridge_session_delete_all_events(calbridge_session *session,
+                                                         const calbridge_call_options *options);
+
+/* DELETE /v1/events {"calendar_ids": [...]}: the events the application manages in these
+ * `calendar_id_count` calendars (at least one: 0 is CALBRIDGE_EINVALID_ARGUMENT, never "all"). */
+CALBRIDGE_EXTERN int calbridge_session_delete_events_in_calendars(calbridge_session *session,
+                                                                  const char *const *calendar_ids,
+                                                                  size_t calendar_id_count,
+                                                                  const calbridge_call_options *options);
+
+/* POST /v1/availability_rules: creates or updates the rule `rule_json`, an object
+ * {"availability_rule_id", "tzid", "calendar_ids": [...], "weekly_periods": [{"day":
+ * "monday", "start_time": "09:00", "end_time": "17:00"}]}. *out_json: the rule as stored; the
+ * caller frees it with calbridge_free(). Idempotent by availability_rule_id, so retried. */
+CALBRIDGE_EXTERN int calbridge_session_upsert_availability_rule(char **out_json, calbridge_session *session,
+                                                                const char *rule_json,
+                                                                const calbridge_call_options *options);
+
+/* GET /v1/availability_rules: *out_json is a JSON array of rule objects; the caller frees it
+ * with calbridge_free(). */
+CALBRIDGE_EXTERN int calbridge_session_availability_rules(char **out_json, calbridge_session *session,
+                                                          const calbridge_call_options *options);
+
+/* GET /v1/availability_rules/{availability_rule_id}: *out_json is the rule object; the caller
+ * frees it with calbridge_free(). */
+CALBRIDGE_EXTERN int calbridge_session_availability_rule(char **out_json, calbridge_session *session,
+                                                         const char *availability_rule_id,
+                                                         const calbridge_call_options *options);
+
+/* DELETE /v1/availability_rules/{availability_rule_id}. */
+CALBRIDGE_EXTERN int calbridge_session_delete_availability_rule(calbridge_session *session,
+                                                                const char *availability_rule_id,
+                                                                const calbridge_call_options *options);
+
+/* One calendar of an elevated permissions request. */
+typedef struct calbridge_calendar_permission {
+    const char *calendar_id;
+    const char *permission_level; /* "unrestricted" or "sandbox" */
+} calbridge_calendar_permission;
+
+/* POST /v1/permissions for `permission_count` (at least one) calendars. `redirect_uri`: where
+ * the user comes back after approving, or NULL for none. *out_json: the reply's
+ * "permissions_request" object ({"accepted": true} or {"url": ...}: send the user to the url);
+ * the caller frees it with calbridge_free(). */
+CALBRIDGE_EXTERN int calbridge_session_request_elevated_permissions(char **out_json, calbridge_session *session,
+                                                                    const calbridge_calendar_permission *permissions,
+                                                                    size_t permission_count,
+                                                                    const char *redirect_uri,
+                                                                    const calbridge_call_options *options);
+
 #ifdef __cplusplus
 }
 #endif

@@ -62,6 +62,19 @@ from .errors import (
     ValidationError,
 )
 from ._types import JSON
+from .scheduling import (
+    AvailabilityMember,
+    AvailabilityQuery,
+    AvailabilityResult,
+    AvailabilityRule,
+    AvailableTime,
+    Participants,
+    ParticipationStatus,
+    Period,
+    PermissionsRequest,
+    ResponseFormat,
+    WeeklyPeriod,
+)
 from .session import Paged, Session
 from .stores import (
     FileStore,
@@ -132,6 +145,18 @@ __all__ = [
     "FreeBusyPeriod",
     "Profile",
     "UserInfo",
+    # scheduling (calbridge.scheduling)
+    "AvailabilityMember",
+    "AvailabilityQuery",
+    "AvailabilityResult",
+    "AvailabilityRule",
+    "AvailableTime",
+    "Participants",
+    "ParticipationStatus",
+    "Period",
+    "PermissionsRequest",
+    "ResponseFormat",
+    "WeeklyPeriod",
     # errors
     "ErrorCode",
     "FieldError",

@@ -13,6 +13,7 @@ from typing import Literal, NamedTuple, overload
 from . import _core
 from ._types import Seconds, seconds
 from .credentials import Credentials
+from .scheduling import _ApplicationCalls
 from .session import Session
 from .stores import MemoryStore, TokenStore, _for_core, open_store
 
@@ -58,7 +59,7 @@ class TransportStats(NamedTuple):
     tls_handshakes: int
 
 
-class Client:
+class Client(_ApplicationCalls):
     """One application (client id) talking to the intermediary. Thread-safe: make one and
     share it.
 

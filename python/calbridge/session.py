@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, Union
 from . import _core
 from ._types import JSON, Seconds, seconds
 from .credentials import Credentials
+from .scheduling import _AccountCalls
 
 if TYPE_CHECKING:
     from .client import Client
@@ -158,7 +159,7 @@ def _query_pairs(params: Mapping[str, QueryValue] | Iterable[tuple[str, str]] | 
     return pairs
 
 
-class Session:
+class Session(_AccountCalls):
     """One user's connection to their calendars, from :meth:`Client.session`.
 
     Thread-safe: share one across threads. The access token is kept fresh (refreshed

@@ -35,6 +35,9 @@ OPTIONAL = {
     ("calbridge_client_complete_authorization_with_state", "code_verifier"),
     ("calbridge_session_request", "query"),
     ("calbridge_session_request", "json_body"),
+    ("calbridge_client_request", "query"),
+    ("calbridge_client_request", "json_body"),
+    ("calbridge_session_request_elevated_permissions", "redirect_uri"),
     ("calbridge_pages_position", "out_current"),
     ("calbridge_pages_position", "out_total"),
 }
@@ -53,6 +56,7 @@ HANDLES = {
     "calbridge_events_query": "&events_query",
     "calbridge_token_store": "&token_store",
     "calbridge_query_param": None,  # only ever NULL (with a count of 0)
+    "calbridge_calendar_permission": "calendar_permissions",
     "calbridge_store_entry": None,  # exists only inside a load callback
 }
 SCALAR_OUTS = {"int": "int_out", "int64_t": "int64_out", "uint64_t": "uint64_out"}
@@ -131,6 +135,8 @@ def valid_value(f: Function, p: Param, slot: str) -> str | None:
     if p.is_out:
         return f"&{slot}"
     if p.is_pointer:
+        if p.type == "const char *const *":
+            return "string_array"
         if p.base == "char":
             return '"x"'
         if p.base in SCALAR_OUTS:
@@ -291,6 +297,8 @@ int main(void) {
     calbridge_authorization_options authorization_options = CALBRIDGE_AUTHORIZATION_OPTIONS_INIT;
     calbridge_events_query events_query = CALBRIDGE_EVENTS_QUERY_INIT;
     calbridge_token_store token_store = CALBRIDGE_TOKEN_STORE_INIT;
+    static const char *const string_array[] = {"x"};
+    static const calbridge_calendar_permission calendar_permissions[] = {{"x", "x"}};
     int int_out = 0;
     int64_t int64_out = 0;
     uint64_t uint64_out = 0;
@@ -319,6 +327,8 @@ int main(void) {
     calbridge_client_free(client);
     calbridge_cancel_free(cancel);
     (void)int_out;
+    (void)string_array;
+    (void)calendar_permissions;
     (void)int64_out;
     (void)uint64_out;
 

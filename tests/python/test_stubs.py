@@ -201,6 +201,28 @@ def calls(
         "Session.profiles": (session.profiles, t),
         "Session.create_link_token": (session.create_link_token, t),
         "Session.request": (session.request, {"method": "GET", "path": "/v1/calendars", "query": [], "json_body": None, **t}),
+        # Client-secret and scheduling calls: the sandbox may refuse them; the names are what counts.
+        "Client.request": (
+            native_client.request, {"method": "GET", "path": "/v1/nothing", "query": [], "json_body": None, **t}
+        ),
+        "Client.availability": (native_client.availability, {"query_json": "{}", **t}),
+        "Client.create_application_calendar": (
+            native_client.create_application_calendar, {"application_calendar_id": "", **t}
+        ),
+        "Session.availability": (session.availability, {"query_json": "{}", **t}),
+        "Session.change_participation_status": (
+            session.change_participation_status,
+            {"calendar_id": "cal_sandbox_primary", "event_uid": "evt_none", "status": "maybe", **t},
+        ),
+        "Session.create_calendar": (session.create_calendar, {"profile_id": "", "name": "", **t}),
+        "Session.delete_all_events": (session.delete_all_events, {"calendar_ids": [], **t}),
+        "Session.upsert_availability_rule": (session.upsert_availability_rule, {"rule_json": "[]", **t}),
+        "Session.availability_rules": (session.availability_rules, t),
+        "Session.availability_rule": (session.availability_rule, {"availability_rule_id": "", **t}),
+        "Session.delete_availability_rule": (session.delete_availability_rule, {"availability_rule_id": "", **t}),
+        "Session.request_elevated_permissions": (
+            session.request_elevated_permissions, {"permissions": [], "redirect_uri": None, **t}
+        ),
         # Last: it disconnects the profile.
         "Session.revoke_profile": (session.revoke_profile, {"profile_id": "pro_sandbox_office365", **t}),
     }

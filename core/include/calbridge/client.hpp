@@ -11,6 +11,7 @@
 #include <calbridge/config.hpp>
 #include <calbridge/credentials.hpp>
 #include <calbridge/log.hpp>
+#include <calbridge/scheduling.hpp>
 #include <calbridge/secret.hpp>
 #include <calbridge/session.hpp>
 #include <calbridge/store.hpp>
@@ -100,6 +101,27 @@ public:
     // A session for these credentials: they are inserted into the store on first use if the
     // account has none there; if it has, the store's win (they may be a newer rotation).
     Session session(const Credentials& credentials) const;
+
+    // ---- calls authenticated with the application's client secret ----
+    // The bearer is the client secret, never a user's token, and it goes to the API host's
+    // origin only. A 401 means the secret was refused: InvalidClientError (nothing to refresh).
+
+    // Any such call (real-time scheduling, smart invites, ...), as Session::request: a path on
+    // the API host or an absolute URL on its origin (anything else is an InvalidArgumentError
+    // and nothing is sent); the reply's body, JSON or empty. GET, HEAD, PUT, DELETE and OPTIONS
+    // are retried; POST only when the request never left this machine.
+    std::string request(std::string_view method, std::string_view path_or_url, const QueryParams& query = {},
+                        std::optional<std::string_view> json_body = std::nullopt,
+                        const CallOptions& options = {}) const;
+
+    // POST /v1/availability across the application's accounts (retried like a GET).
+    AvailabilityResult availability(const AvailabilityQuery& query, const CallOptions& options = {}) const;
+
+    // POST /v1/application_calendars: creates (or finds) the application calendar with this id
+    // and stores its credentials like a new authorization (replace), so that
+    // session(credentials.account_key()) works and refreshes like any account.
+    Credentials create_application_calendar(std::string_view application_calendar_id,
+                                            const CallOptions& options = {}) const;
 
 private:
     std::shared_ptr<detail::ClientState> state_;

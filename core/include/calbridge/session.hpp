@@ -22,6 +22,7 @@
 #include <calbridge/api.hpp>
 #include <calbridge/clock.hpp>
 #include <calbridge/credentials.hpp>
+#include <calbridge/scheduling.hpp>
 #include <calbridge/secret.hpp>
 
 #include <chrono>
@@ -112,6 +113,39 @@ public:
     std::string request(std::string_view method, std::string_view path_or_url, const QueryParams& query = {},
                         std::optional<std::string_view> json_body = std::nullopt,
                         const CallOptions& options = {}) const;
+
+    // ---- scheduling and the other account calls (calbridge/scheduling.hpp) ----
+
+    // POST /v1/availability with this account's token. A query has no side effects, so it is
+    // retried like a GET. InvalidArgumentError for a broken query, before anything is sent.
+    AvailabilityResult availability(const AvailabilityQuery& query, const CallOptions& options = {}) const;
+
+    // POST /v1/calendars/{calendar_id}/events/{event_uid}/participation_status.
+    void change_participation_status(std::string_view calendar_id, std::string_view event_uid,
+                                     ParticipationStatus status, const CallOptions& options = {}) const;
+
+    // POST /v1/calendars {"profile_id", "name"}: the new calendar (needs scope create_calendar).
+    // Not retried once sent (a second one would be a second calendar).
+    Calendar create_calendar(std::string_view profile_id, std::string_view name,
+                             const CallOptions& options = {}) const;
+
+    // DELETE /v1/events {"delete_all": true}: every event the application manages, everywhere.
+    void delete_all_events(const CallOptions& options = {}) const;
+    // DELETE /v1/events {"calendar_ids": [...]}: those the application manages in these
+    // calendars (at least one id).
+    void delete_all_events(const std::vector<std::string>& calendar_ids, const CallOptions& options = {}) const;
+
+    // /v1/availability_rules: upsert (by availability_rule_id, so retried), list, get, delete.
+    AvailabilityRule upsert_availability_rule(const AvailabilityRule& rule, const CallOptions& options = {}) const;
+    std::vector<AvailabilityRule> availability_rules(const CallOptions& options = {}) const;
+    AvailabilityRule availability_rule(std::string_view availability_rule_id, const CallOptions& options = {}) const;
+    void delete_availability_rule(std::string_view availability_rule_id, const CallOptions& options = {}) const;
+
+    // POST /v1/permissions: asks for elevated permissions on calendars; unless accepted at
+    // once, the user approves at the returned url (then comes back to `redirect_uri`).
+    PermissionsRequest request_elevated_permissions(const std::vector<CalendarPermission>& permissions,
+                                                    std::optional<std::string_view> redirect_uri = std::nullopt,
+                                                    const CallOptions& options = {}) const;
 
 private:
     friend class Client;

@@ -1,4 +1,7 @@
-// Session::request: any API call, for what the typed calls do not cover yet.
+// Session::request: any API call, for what the typed calls do not cover yet. (Client::request,
+// the same with the client secret, is in api/application_calls.cpp.)
+#include "api/generic_request.hpp"
+
 #include <calbridge/session.hpp>
 #include <calbridge/errors.hpp>
 
@@ -11,9 +14,8 @@
 
 namespace calbridge {
 
-namespace {
+namespace detail {
 
-// An HTTP method token, upper case as the API's are ("GET", "POST", ...).
 void check_method(std::string_view method) {
     if (method.empty() || method.size() > 16 ||
         !std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
@@ -21,11 +23,10 @@ void check_method(std::string_view method) {
     }
 }
 
-// Methods whose repetition does no harm (RFC 9110 §9.2.2).
-detail::Replay replay_for(std::string_view method) {
+Replay replay_for(std::string_view method) {
     const bool idempotent = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
                             method == "OPTIONS";
-    return idempotent ? detail::Replay::idempotent : detail::Replay::if_not_sent;
+    return idempotent ? Replay::idempotent : Replay::if_not_sent;
 }
 
 bool is_json(std::string_view text) {
@@ -34,21 +35,25 @@ bool is_json(std::string_view text) {
     return !ec;
 }
 
-}  // namespace
+void check_json_reply(std::string_view method, int status, std::string_view body) {
+    if (!body.empty() && !is_json(body)) {
+        throw ProtocolError(std::string(method) + " request: the reply (HTTP " + std::to_string(status) +
+                            ") is not JSON");
+    }
+}
+
+}  // namespace detail
 
 std::string Session::request(std::string_view method, std::string_view path_or_url, const QueryParams& query,
                              std::optional<std::string_view> json_body, const CallOptions& options) const {
-    check_method(method);
+    detail::check_method(method);
     const Config& config = state_->client->config;
     std::string url = detail::resolve_api_url(config, path_or_url, query);
-    if (json_body && !is_json(*json_body)) throw InvalidArgumentError("json_body is not JSON");
+    if (json_body && !detail::is_json(*json_body)) throw InvalidArgumentError("json_body is not JSON");
 
     HttpRequest request = detail::api_request(config, method, std::move(url), json_body);
-    HttpResponse reply = state_->send(std::move(request), replay_for(method), options);
-    if (!reply.body.empty() && !is_json(reply.body)) {
-        throw ProtocolError(std::string(method) + " request: the reply (HTTP " + std::to_string(reply.status) +
-                            ") is not JSON");
-    }
+    HttpResponse reply = state_->send(std::move(request), detail::replay_for(method), options);
+    detail::check_json_reply(method, reply.status, reply.body);
     return std::move(reply.body);
 }
 
