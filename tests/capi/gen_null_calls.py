@@ -37,6 +37,9 @@ OPTIONAL = {
     ("calbridge_session_request", "json_body"),
     ("calbridge_pages_position", "out_current"),
     ("calbridge_pages_position", "out_total"),
+    # NULL: the request had no signature header (CALBRIDGE_EINVALID_SIGNATURE, not an argument error)
+    ("calbridge_push_verify", "signature_header"),
+    ("calbridge_push_verify", "previous_secret"),
 }
 
 # Valid values of the handle and struct types, made by the program's set-up code.
@@ -51,6 +54,7 @@ HANDLES = {
     "calbridge_client_options": "&client_options",
     "calbridge_authorization_options": "&authorization_options",
     "calbridge_events_query": "&events_query",
+    "calbridge_channel_options": "&channel_options",
     "calbridge_token_store": "&token_store",
     "calbridge_query_param": None,  # only ever NULL (with a count of 0)
     "calbridge_store_entry": None,  # exists only inside a load callback
@@ -290,6 +294,7 @@ int main(void) {
     calbridge_call_options call_options = CALBRIDGE_CALL_OPTIONS_INIT;
     calbridge_authorization_options authorization_options = CALBRIDGE_AUTHORIZATION_OPTIONS_INIT;
     calbridge_events_query events_query = CALBRIDGE_EVENTS_QUERY_INIT;
+    calbridge_channel_options channel_options = CALBRIDGE_CHANNEL_OPTIONS_INIT;
     calbridge_token_store token_store = CALBRIDGE_TOKEN_STORE_INIT;
     int int_out = 0;
     int64_t int64_out = 0;
