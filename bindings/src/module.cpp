@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
     cp::init_log(m);
     cp::init_client(m);
     cp::init_session(m);
+    cp::init_push(m);
 }

@@ -40,6 +40,7 @@ from .errors import (
     FieldError,
     HttpError,
     InternalError,
+    InvalidSignatureError,
     InvalidArgumentError,
     InvalidCallbackError,
     InvalidClientError,
@@ -62,6 +63,7 @@ from .errors import (
     ValidationError,
 )
 from ._types import JSON
+from .push import Channel, ChannelFilters, PushNotification, PushType, parse_push
 from .session import Paged, Session
 from .stores import (
     FileStore,
@@ -112,6 +114,12 @@ __all__ = [
     "TransportStats",
     "Session",
     "Paged",
+    # push notifications
+    "Channel",
+    "ChannelFilters",
+    "PushNotification",
+    "PushType",
+    "parse_push",
     "Credentials",
     "LinkingProfile",
     # token stores
@@ -166,4 +174,5 @@ __all__ = [
     "CancelledError",
     "UserCallbackError",
     "InternalError",
+    "InvalidSignatureError",
 ]
