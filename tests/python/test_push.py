@@ -138,3 +138,80 @@ def test_channel_urls_are_checked_before_anything_is_sent(client: calbridge.Clie
         session.close_channel("")
     with pytest.raises(TypeError):
         session.create_channel("https://example.com/push", calendar_ids="cal_1")
+
+
+class _ScriptedApi:
+    """A loopback API that answers the channel calls with fixed replies and records requests."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.requests: list[tuple[str, str, bytes]] = []
+        requests = self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _reply(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _record(self) -> None:
+                length = int(self.headers.get("Content-Length", "0") or "0")
+                requests.append((self.command, self.path, self.rfile.read(length) if length else b""))
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._record()
+                self._reply(
+                    200,
+                    b'{"channel":{"channel_id":"chn_1","callback_url":"https://example.com/push",'
+                    b'"filters":{"calendar_ids":["cal_1"],"only_managed":true}}}',
+                )
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._record()
+                self._reply(200, b'{"channels":[{"channel_id":"chn_1","callback_url":"https://example.com/push"}]}')
+
+            def do_DELETE(self) -> None:  # noqa: N802
+                self._record()
+                self._reply(202, b"")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_channel_calls_send_the_documented_requests_and_read_typed_channels() -> None:
+    import json
+
+    api = _ScriptedApi()
+    try:
+        c = calbridge.Client("client-id", SECRET, api_url=api.url, app_url=api.url, max_retries=0)
+        creds = calbridge.Credentials.from_json('{"access_token": "at", "refresh_token": "rt", "account_id": "acc"}')
+        session = c.session(creds)
+        channel = session.create_channel("https://example.com/push", calendar_ids=["cal_1"], only_managed=True)
+        assert channel == calbridge.Channel(
+            "chn_1", "https://example.com/push", calbridge.ChannelFilters(("cal_1",), True), channel.raw_json
+        )
+        assert channel.raw["channel_id"] == "chn_1"
+        listed = session.list_channels()
+        assert [(ch.channel_id, ch.filters) for ch in listed] == [("chn_1", calbridge.ChannelFilters())]
+        session.close_channel("chn/1")
+    finally:
+        api.close()
+    method, path, body = api.requests[0]
+    assert (method, path) == ("POST", "/v1/channels")
+    assert json.loads(body) == {
+        "callback_url": "https://example.com/push",
+        "filters": {"calendar_ids": ["cal_1"], "only_managed": True},
+    }
+    assert [(m, p) for m, p, _ in api.requests[1:]] == [("GET", "/v1/channels"), ("DELETE", "/v1/channels/chn%2F1")]
