@@ -131,6 +131,12 @@ static void channels(void) {
     CHECK_RC(CALBRIDGE_EINVALID_ARGUMENT,
              calbridge_session_create_channel(&json, session, "https://example.com/push", &channel_options, NULL));
     CHECK_RC(CALBRIDGE_EINVALID_ARGUMENT, calbridge_session_close_channel(session, "", NULL));
+    /* An options struct of a version this library does not know. */
+    CHECK_OK(calbridge_channel_options_init(&channel_options, CALBRIDGE_CHANNEL_OPTIONS_VERSION));
+    channel_options.version = CALBRIDGE_CHANNEL_OPTIONS_VERSION + 1;
+    CHECK_RC(CALBRIDGE_EINVALID_ARGUMENT,
+             calbridge_session_create_channel(&json, session, "https://example.com/push", &channel_options, NULL));
+    CHECK(strstr(calbridge_error_last()->message, "channel_options") != NULL);
 
     calbridge_session_free(session);
     calbridge_client_free(client);
