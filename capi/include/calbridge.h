@@ -896,7 +896,7 @@ CALBRIDGE_EXTERN void calbridge_pages_free(calbridge_pages *pages);
 
 /* Verifies a push: `signature_header` is the header's value as received (NULL when the
  * request had none), `body` the raw request body (`body_len` bytes, as received: never
- * re-serialized JSON). CALBRIDGE_OK when any value of the header matches
+ * re-serialized JSON; not NULL, "" with 0 for an empty body). CALBRIDGE_OK when any value of the header matches
  * base64(HMAC-SHA256(secret, body)) for `secret` or, when not NULL, `previous_secret` (the one
  * being rotated out). CALBRIDGE_EINVALID_SIGNATURE when the header is NULL, empty, longer than
  * 4096 bytes, holds no well-formed value among its first 16, or matches neither secret.

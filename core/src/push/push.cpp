@@ -13,6 +13,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <cctype>
+
 namespace calbridge {
 
 namespace json = boost::json;
