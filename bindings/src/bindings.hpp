@@ -26,6 +26,7 @@ void init_log(py::module_& m);
 void init_client(py::module_& m);
 void init_session(py::module_& m);
 void init_scheduling(py::module_& m);  // after init_client and init_session
+void init_push(py::module_& m);
 
 // True while the interpreter shuts down: no thread but the finalizing one may take the GIL
 // then, so C++ code that would take it to drop a Python object leaks the object instead.

@@ -16,4 +16,5 @@ PYBIND11_MODULE(_core, m) {
     cp::init_client(m);
     cp::init_session(m);
     cp::init_scheduling(m);
+    cp::init_push(m);
 }

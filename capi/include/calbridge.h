@@ -122,6 +122,7 @@ CALBRIDGE_EXTERN unsigned int calbridge_version_number(void);
 #define CALBRIDGE_ECANCELLED (-24)          /* cancelled (calbridge_cancel_trigger) */
 #define CALBRIDGE_EUSER (-25)               /* a user callback asked to abort */
 #define CALBRIDGE_EINTERNAL (-26)           /* a bug in calbridge, or out of memory; please report it */
+#define CALBRIDGE_EINVALID_SIGNATURE (-27)  /* a push's signature header is missing, malformed or matches no secret */
 
 /* Returned by calbridge_pages_next() after the last page: not an error. */
 #define CALBRIDGE_DONE 1
@@ -1005,6 +1006,69 @@ CALBRIDGE_EXTERN int calbridge_session_request_elevated_permissions(char **out_j
                                                                     size_t permission_count,
                                                                     const char *redirect_uri,
                                                                     const calbridge_call_options *options);
+/* Push notifications: channels and verifying the pushes                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+/* The header the intermediary signs each push with: base64 of HMAC-SHA256 over the raw request
+ * body, keyed with the client secret; several comma-separated values while a secret is being
+ * rotated. */
+#define CALBRIDGE_PUSH_SIGNATURE_HEADER "Cronofy-HMAC-SHA256"
+
+/* Verifies a push: `signature_header` is the header's value as received (NULL when the
+ * request had none), `body` the raw request body (`body_len` bytes, as received: never
+ * re-serialized JSON; not NULL, "" with 0 for an empty body). CALBRIDGE_OK when any value of the header matches
+ * base64(HMAC-SHA256(secret, body)) for `secret` or, when not NULL, `previous_secret` (the one
+ * being rotated out). CALBRIDGE_EINVALID_SIGNATURE when the header is NULL, empty, longer than
+ * 4096 bytes, holds no well-formed value among its first 16, or matches neither secret.
+ * Comparisons take constant time; no message names a secret. */
+CALBRIDGE_EXTERN int calbridge_push_verify(const char *signature_header, const char *body, size_t body_len,
+                                           const char *secret, const char *previous_secret);
+
+/* Reads a push body (`body_len` bytes; verify it first) into *out_json, a JSON object the
+ * caller frees with calbridge_free():
+ *   {"type": "verification" | "change" | "profile_disconnected" |
+ *            "profile_initial_sync_required" | "unknown",
+ *    "type_name": the type as sent (an unknown type is kept here),
+ *    "changes_since": "2026-12-01T09:00:00Z" or null,
+ *    "channel": {"channel_id", "callback_url", "filters": {...}} or null,
+ *    "body": the body itself}
+ * For "change", read events with last_modified = changes_since; treat "unknown" as "something
+ * changed". CALBRIDGE_EPROTOCOL when the body is not JSON or has no "notification" with a
+ * string "type". */
+CALBRIDGE_EXTERN int calbridge_push_parse(char **out_json, const char *body, size_t body_len);
+
+#define CALBRIDGE_CHANNEL_OPTIONS_VERSION 1
+
+/* The filters of a new channel (NULL: none, every change of the account). */
+typedef struct calbridge_channel_options {
+    unsigned int version;               /* CALBRIDGE_CHANNEL_OPTIONS_VERSION */
+    const char *const *calendar_ids;    /* calendar_id_count ids: only changes to these calendars */
+    size_t calendar_id_count;
+    int only_managed;                   /* CALBRIDGE_UNSET, CALBRIDGE_TRUE or CALBRIDGE_FALSE */
+} calbridge_channel_options;
+
+#define CALBRIDGE_CHANNEL_OPTIONS_INIT { CALBRIDGE_CHANNEL_OPTIONS_VERSION, NULL, 0, CALBRIDGE_UNSET }
+
+/* Initialises *options to the defaults. `version` must be CALBRIDGE_CHANNEL_OPTIONS_VERSION. */
+CALBRIDGE_EXTERN int calbridge_channel_options_init(calbridge_channel_options *options, unsigned int version);
+
+/* POST /v1/channels: the intermediary will POST signed notifications to `callback_url` (at most
+ * 128 characters; https, or http to a loopback address: CALBRIDGE_EINVALID_ARGUMENT otherwise,
+ * before anything is sent). *out_json: the channel object ({"channel_id", "callback_url",
+ * "filters"}); the caller frees it with calbridge_free(). Sent again only when the request
+ * never left this machine. */
+CALBRIDGE_EXTERN int calbridge_session_create_channel(char **out_json, calbridge_session *session,
+                                                      const char *callback_url,
+                                                      const calbridge_channel_options *channel_options,
+                                                      const calbridge_call_options *options);
+
+/* GET /v1/channels: a JSON array of channel objects; the caller frees it with calbridge_free(). */
+CALBRIDGE_EXTERN int calbridge_session_list_channels(char **out_json, calbridge_session *session,
+                                                     const calbridge_call_options *options);
+
+/* DELETE /v1/channels/{channel_id}: no more pushes to that channel. */
+CALBRIDGE_EXTERN int calbridge_session_close_channel(calbridge_session *session, const char *channel_id,
+                                                     const calbridge_call_options *options);
 
 #ifdef __cplusplus
 }

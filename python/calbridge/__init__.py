@@ -40,6 +40,7 @@ from .errors import (
     FieldError,
     HttpError,
     InternalError,
+    InvalidSignatureError,
     InvalidArgumentError,
     InvalidCallbackError,
     InvalidClientError,
@@ -75,6 +76,7 @@ from .scheduling import (
     ResponseFormat,
     WeeklyPeriod,
 )
+from .push import Channel, ChannelFilters, PushNotification, PushType, parse_push
 from .session import Paged, Session
 from .stores import (
     FileStore,
@@ -125,6 +127,12 @@ __all__ = [
     "TransportStats",
     "Session",
     "Paged",
+    # push notifications
+    "Channel",
+    "ChannelFilters",
+    "PushNotification",
+    "PushType",
+    "parse_push",
     "Credentials",
     "LinkingProfile",
     # token stores
@@ -191,4 +199,5 @@ __all__ = [
     "CancelledError",
     "UserCallbackError",
     "InternalError",
+    "InvalidSignatureError",
 ]

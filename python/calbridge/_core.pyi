@@ -422,3 +422,20 @@ class Session:
     def request_elevated_permissions(
         self, permissions: list[tuple[str, str]], *, redirect_uri: str | None, timeout: float | None
     ) -> str: ...
+
+# push notifications (bindings/src/push.cpp): channels as
+# (channel_id, callback_url, calendar_ids, only_managed, raw_json)
+def verify_push(client: Client, signature_header: str | None, body: bytes, previous_secrets: list[str]) -> None: ...
+def parse_push(
+    body: bytes,
+) -> tuple[str, str, float | None, tuple[str, str, list[str], bool | None, str] | None, str]: ...
+def create_channel(
+    session: Session,
+    callback_url: str,
+    *,
+    calendar_ids: list[str] | None,
+    only_managed: bool | None,
+    timeout: float | None,
+) -> tuple[str, str, list[str], bool | None, str]: ...
+def list_channels(session: Session, *, timeout: float | None) -> list[tuple[str, str, list[str], bool | None, str]]: ...
+def close_channel(session: Session, channel_id: str, *, timeout: float | None) -> None: ...

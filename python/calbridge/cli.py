@@ -8,6 +8,7 @@
     calbridge refresh               refresh its tokens now
     calbridge revoke                revoke its grant and forget it
     calbridge sandbox               run the local sandbox in the foreground
+    calbridge listen                a loopback receiver that verifies and prints push notifications
 
 Connections are kept in ``$CALBRIDGE_HOME`` (default ``~/.config/calbridge``): the client's
 settings in ``config.json`` (never the client secret of a real application: it comes from
@@ -31,6 +32,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import webbrowser
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, timezone
@@ -425,6 +427,74 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 # --- the parser --------------------------------------------------------------------------------------
 
 
+MAX_PUSH_BODY = 16 * 1024 * 1024
+
+
+def _cmd_listen(args: argparse.Namespace) -> int:
+    import http.server
+
+    from .errors import InvalidSignatureError, ProtocolError
+
+    secret = os.environ.get(args.secret_env)
+    config = _load_config(_home(args))
+    if not secret:
+        saved = config.get("client_secret")
+        secret = saved if isinstance(saved, str) and saved else None
+    if not secret:
+        raise CliError(f"no client secret: set ${args.secret_env} (or connect a sandbox first)")
+    client_id = config.get("client_id")
+    client = Client(client_id if isinstance(client_id, str) and client_id else "calbridge-listen", secret)
+    remaining = [args.count]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format: str, *values: object) -> None:  # quiet: we print our own lines
+            pass
+
+        def _answer(self, status: int) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            self.wfile.flush()
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            try:
+                length = int(self.headers.get("Content-Length", ""))
+            except ValueError:
+                self._answer(411)
+                return
+            if length < 0 or length > MAX_PUSH_BODY:
+                self._answer(413)
+                self.close_connection = True
+                return
+            body = self.rfile.read(length)
+            try:
+                n = client.verify_push(self.headers.get("Cronofy-HMAC-SHA256"), body)
+            except InvalidSignatureError as e:
+                self._answer(401)
+                print(f"rejected: {e}", file=sys.stderr, flush=True)
+                return
+            except ProtocolError as e:
+                self._answer(400)
+                print(f"rejected: {e}", file=sys.stderr, flush=True)
+                return
+            self._answer(202)  # answer quickly, then report
+            since = n.changes_since.isoformat().replace("+00:00", "Z") if n.changes_since else "-"
+            channel = n.channel.channel_id if n.channel else "-"
+            print(f"{n.type_name} channel={channel} changes_since={since}", flush=True)
+            if remaining[0] > 0:
+                remaining[0] -= 1
+                if remaining[0] == 0:
+                    threading.Thread(target=server.shutdown, daemon=True).start()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    print(f"Listening on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -497,6 +567,17 @@ def _parser() -> argparse.ArgumentParser:
     init = store_commands.add_parser("init", help="create the store's table or file now (else made on first use)")
     _store_argument(init)
     init.set_defaults(run=_cmd_store_init)
+
+    listen = sub.add_parser("listen", help="a loopback receiver: verifies each push and prints it")
+    listen.add_argument("--port", type=int, default=0, help="the port on 127.0.0.1 (default: any free one)")
+    listen.add_argument(
+        "--secret-env",
+        default="CALBRIDGE_CLIENT_SECRET",
+        metavar="VAR",
+        help="the environment variable holding the client secret (default CALBRIDGE_CLIENT_SECRET)",
+    )
+    listen.add_argument("--count", type=int, default=0, help="exit after this many verified pushes (0: never)")
+    listen.set_defaults(run=_cmd_listen)
 
     sandbox = sub.add_parser("sandbox", help="run the local sandbox in the foreground (arguments after -- go to it)")
     sandbox.add_argument("sandbox_args", nargs=argparse.REMAINDER, help="e.g. -- --port 8443 --ready-file r.json")

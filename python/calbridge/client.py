@@ -14,6 +14,7 @@ from . import _core
 from ._types import Seconds, seconds
 from .credentials import Credentials
 from .scheduling import _ApplicationCalls
+from .push import PushNotification, parse_push
 from .session import Session
 from .stores import MemoryStore, TokenStore, _for_core, open_store
 
@@ -310,6 +311,26 @@ class Client(_ApplicationCalls):
             raise TypeError(f"revoke() takes Credentials or a sub (str), not {type(credentials_or_sub).__name__}")
 
     # --- sessions -----------------------------------------------------------------------------
+
+    def verify_push(
+        self, signature_header: str | None, body: bytes, *, previous_secrets: Iterable[str] = ()
+    ) -> PushNotification:
+        """Verifies a push with this client's secret and reads it.
+
+        ``signature_header``: the ``Cronofy-HMAC-SHA256`` header as received (None when
+        absent); ``body``: the raw request body, as bytes (Flask ``request.get_data()``,
+        Django ``request.body``, Starlette ``await request.body()``). While the client secret
+        is being rotated, pass the old one in ``previous_secrets``: the push is authentic when
+        any value of the header matches any secret. Raises :class:`InvalidSignatureError`
+        (answer 401) when the header is missing, malformed or matches none, and
+        :class:`ProtocolError` when a signed body is not a notification."""
+        if not isinstance(body, (bytes, bytearray, memoryview)):
+            raise TypeError(f"body must be the raw request body as bytes, not {type(body).__name__}")
+        if signature_header is not None and not isinstance(signature_header, str):
+            raise TypeError(f"signature_header must be a str or None, not {type(signature_header).__name__}")
+        raw = bytes(body)
+        _core.verify_push(self._native, signature_header, raw, list(previous_secrets))
+        return parse_push(raw)
 
     def session(
         self,

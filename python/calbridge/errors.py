@@ -50,6 +50,7 @@ __all__ = [
     "CancelledError",
     "UserCallbackError",
     "InternalError",
+    "InvalidSignatureError",
 ]
 
 
@@ -82,6 +83,7 @@ class ErrorCode(enum.IntEnum):
     CANCELLED = -24
     USER_CALLBACK = -25
     INTERNAL = -26
+    INVALID_SIGNATURE = -27
 
 
 @dataclass(frozen=True)
@@ -368,6 +370,13 @@ class InternalError(Error):
     default_code = ErrorCode.INTERNAL
 
 
+class InvalidSignatureError(Error):
+    """A push notification's ``Cronofy-HMAC-SHA256`` header is missing, malformed or matches
+    no client secret: do not trust the push (answer it with 401)."""
+
+    default_code = ErrorCode.INVALID_SIGNATURE
+
+
 _BY_CODE: dict[int, type[Error]] = {
     cls.default_code: cls
     for cls in (
@@ -397,6 +406,7 @@ _BY_CODE: dict[int, type[Error]] = {
         CancelledError,
         UserCallbackError,
         InternalError,
+        InvalidSignatureError,
     )
 }
 

@@ -11,6 +11,7 @@ from . import _core
 from ._types import JSON, Seconds, seconds
 from .credentials import Credentials
 from .scheduling import _AccountCalls
+from .push import Channel, _channel
 
 if TYPE_CHECKING:
     from .client import Client
@@ -295,6 +296,37 @@ class Session(_AccountCalls):
         """A link token: pass it as ``link_token`` to :meth:`Client.authorization_url` to add
         another calendar account to this user."""
         return self._native.create_link_token(timeout=seconds(timeout, "timeout"))
+
+    def create_channel(
+        self,
+        callback_url: str,
+        *,
+        calendar_ids: Iterable[str] | None = None,
+        only_managed: bool | None = None,
+        timeout: Seconds | None = None,
+    ) -> Channel:
+        """Creates a push notification channel: the intermediary will POST signed
+        notifications of this account's changes to ``callback_url`` (at most 128 characters;
+        https, or http to a loopback address: :class:`InvalidArgumentError` otherwise, before
+        anything is sent). Verify each push with :meth:`Client.verify_push`."""
+        if isinstance(calendar_ids, str):
+            raise TypeError("calendar_ids must be a list of ids, not a str")
+        native = _core.create_channel(
+            self._native,
+            callback_url,
+            calendar_ids=None if calendar_ids is None else list(calendar_ids),
+            only_managed=only_managed,
+            timeout=seconds(timeout, "timeout"),
+        )
+        return _channel(native)
+
+    def list_channels(self, *, timeout: Seconds | None = None) -> list[Channel]:
+        """The account's push notification channels."""
+        return [_channel(c) for c in _core.list_channels(self._native, timeout=seconds(timeout, "timeout"))]
+
+    def close_channel(self, channel_id: str, *, timeout: Seconds | None = None) -> None:
+        """Closes a channel: no more pushes to it."""
+        _core.close_channel(self._native, channel_id, timeout=seconds(timeout, "timeout"))
 
     def request(
         self,

@@ -40,6 +40,9 @@ OPTIONAL = {
     ("calbridge_session_request_elevated_permissions", "redirect_uri"),
     ("calbridge_pages_position", "out_current"),
     ("calbridge_pages_position", "out_total"),
+    # NULL: the request had no signature header (CALBRIDGE_EINVALID_SIGNATURE, not an argument error)
+    ("calbridge_push_verify", "signature_header"),
+    ("calbridge_push_verify", "previous_secret"),
 }
 
 # Valid values of the handle and struct types, made by the program's set-up code.
@@ -54,6 +57,7 @@ HANDLES = {
     "calbridge_client_options": "&client_options",
     "calbridge_authorization_options": "&authorization_options",
     "calbridge_events_query": "&events_query",
+    "calbridge_channel_options": "&channel_options",
     "calbridge_token_store": "&token_store",
     "calbridge_query_param": None,  # only ever NULL (with a count of 0)
     "calbridge_calendar_permission": "calendar_permissions",
@@ -296,6 +300,7 @@ int main(void) {
     calbridge_call_options call_options = CALBRIDGE_CALL_OPTIONS_INIT;
     calbridge_authorization_options authorization_options = CALBRIDGE_AUTHORIZATION_OPTIONS_INIT;
     calbridge_events_query events_query = CALBRIDGE_EVENTS_QUERY_INIT;
+    calbridge_channel_options channel_options = CALBRIDGE_CHANNEL_OPTIONS_INIT;
     calbridge_token_store token_store = CALBRIDGE_TOKEN_STORE_INIT;
     static const char *const string_array[] = {"x"};
     static const calbridge_calendar_permission calendar_permissions[] = {{"x", "x"}};

@@ -35,11 +35,12 @@ TEST_CASE("error codes keep their published numbers", "[errors]") {
     CHECK(static_cast<int>(ErrorCode::cancelled) == -24);
     CHECK(static_cast<int>(ErrorCode::user_callback) == -25);
     CHECK(static_cast<int>(ErrorCode::internal) == -26);
+    CHECK(static_cast<int>(ErrorCode::invalid_signature) == -27);
 }
 
 TEST_CASE("every code has a distinct name and throws a class carrying that code", "[errors]") {
     std::set<std::string_view> names;
-    for (int c = -1; c >= -26; --c) {
+    for (int c = -1; c >= -27; --c) {
         const auto code = static_cast<ErrorCode>(c);
         const auto name = error_code_name(code);
         CHECK(name != "unknown");

@@ -224,3 +224,59 @@ def test_store_init_creates_the_table_ahead_of_time(postgres_url: str, tmp_path:
     result = _cli("store", "init", "--store", f"sqlite:{database}", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert database.exists() and (database.stat().st_mode & 0o777) == 0o600
+
+
+def test_listen_prints_verified_pushes_and_refuses_bad_signatures(tmp_path: Path) -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    secret = "listen-test-client-secret"
+    body = b'{"notification":{"type":"change","changes_since":"2026-12-01T09:00:00Z"},"channel":{"channel_id":"chn_9"}}'
+    signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALBRIDGE_")}
+    env["PUSH_SECRET"] = secret
+    child = subprocess.Popen(
+        [sys.executable, "-m", "calbridge", "--home", str(tmp_path), "listen", "--secret-env", "PUSH_SECRET", "--count", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    watchdog = threading.Timer(60, child.kill)
+    watchdog.start()
+    try:
+        assert child.stdout is not None
+        first = child.stdout.readline()
+        assert first.startswith("Listening on http://127.0.0.1:"), first
+        url = first.split()[2]
+
+        def post(header: str | None) -> int:
+            request = urllib.request.Request(url, data=body, method="POST")
+            if header is not None:
+                request.add_header("Cronofy-HMAC-SHA256", header)
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return int(response.status)
+            except urllib.error.HTTPError as e:
+                e.close()
+                return int(e.code)
+
+        assert post(base64.b64encode(b"x" * 32).decode()) == 401
+        assert post(None) == 401
+        assert post(signature) == 202
+        out, err = child.communicate(timeout=30)
+    finally:
+        watchdog.cancel()
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, err
+    assert out.splitlines() == ["change channel=chn_9 changes_since=2026-12-01T09:00:00Z"]
+    assert err.count("rejected: push signature") == 2
+    assert secret not in out + err
+
+
+def test_listen_needs_a_secret(tmp_path: Path) -> None:
+    result = _cli("listen", home=tmp_path, timeout=30)
+    assert result.returncode == 2
+    assert "no client secret" in result.stderr

@@ -34,6 +34,8 @@ def test_each_core_code_has_its_own_class() -> None:
         cls = errors.error_class(code)
         assert cls.default_code == code
         assert calbridge._core.error_code_name(code) == code.name.lower()
+    # ... and no core code is missing here: the one below the lowest has no name.
+    assert calbridge._core.error_code_name(min(calbridge.ErrorCode) - 1) == "unknown"
 
 
 def test_errors_pickle_with_their_details() -> None:

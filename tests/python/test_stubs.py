@@ -223,6 +223,16 @@ def calls(
         "Session.request_elevated_permissions": (
             session.request_elevated_permissions, {"permissions": [], "redirect_uri": None, **t}
         ),
+        "verify_push": (
+            _core.verify_push, {"client": native_client, "signature_header": "x", "body": b"{}", "previous_secrets": []}
+        ),
+        "parse_push": (_core.parse_push, {"body": b'{"notification": {"type": "change"}}'}),
+        "create_channel": (
+            _core.create_channel,
+            {"session": session, "callback_url": "http://127.0.0.1:9/push", "calendar_ids": None, "only_managed": None, **t},
+        ),
+        "list_channels": (_core.list_channels, {"session": session, **t}),
+        "close_channel": (_core.close_channel, {"session": session, "channel_id": "chn_none", **t}),
         # Last: it disconnects the profile.
         "Session.revoke_profile": (session.revoke_profile, {"profile_id": "pro_sandbox_office365", **t}),
     }

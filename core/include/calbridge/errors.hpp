@@ -46,6 +46,7 @@ enum class ErrorCode : int {
     cancelled = -24,             // cancelled from another thread
     user_callback = -25,         // a user callback asked to abort (or threw)
     internal = -26,              // a bug in calbridge; please report it
+    invalid_signature = -27,     // a push notification's signature header is missing, malformed or matches no secret
 };
 
 // "invalid_grant", "rate_limited", ...: the code's stable name (used by the Python module).
@@ -142,6 +143,7 @@ CALBRIDGE_DEFINE_ERROR(StoreError, Error, store);
 CALBRIDGE_DEFINE_ERROR(CancelledError, Error, cancelled);
 CALBRIDGE_DEFINE_ERROR(UserCallbackError, Error, user_callback);
 CALBRIDGE_DEFINE_ERROR(InternalError, Error, internal);
+CALBRIDGE_DEFINE_ERROR(InvalidSignatureError, Error, invalid_signature);
 
 #undef CALBRIDGE_DEFINE_ERROR
 #undef CALBRIDGE_DEFINE_FAMILY

@@ -23,6 +23,7 @@
 #include <calbridge/clock.hpp>
 #include <calbridge/credentials.hpp>
 #include <calbridge/scheduling.hpp>
+#include <calbridge/push.hpp>
 #include <calbridge/secret.hpp>
 
 #include <chrono>
@@ -104,6 +105,15 @@ public:
     // POST /v1/link_tokens: pass the result (reveal()) as AuthorizationOptions::link_token to
     // add another calendar account to this user.
     Secret create_link_token(const CallOptions& options = {}) const;
+
+    // Push notification channels (calbridge/push.hpp). create_channel checks the callback URL
+    // first (check_channel_callback_url: InvalidArgumentError, nothing sent); it is retried
+    // only when the request never left this machine, since a second POST makes a second
+    // channel. close_channel: InvalidArgumentError for an empty id.
+    Channel create_channel(std::string_view callback_url, const std::optional<ChannelFilters>& filters = std::nullopt,
+                           const CallOptions& options = {}) const;
+    std::vector<Channel> list_channels(const CallOptions& options = {}) const;
+    void close_channel(std::string_view channel_id, const CallOptions& options = {}) const;
 
     // Any API call: `path_or_url` is a path on the API host ("/v1/calendars") or an absolute URL
     // on its origin (anything else is an InvalidArgumentError: the bearer token never leaves the

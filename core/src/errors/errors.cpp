@@ -36,6 +36,7 @@ std::string_view error_code_name(ErrorCode code) noexcept {
         case ErrorCode::cancelled: return "cancelled";
         case ErrorCode::user_callback: return "user_callback";
         case ErrorCode::internal: return "internal";
+        case ErrorCode::invalid_signature: return "invalid_signature";
     }
     return "unknown";
 }
@@ -68,6 +69,7 @@ void throw_error(ErrorCode code, const std::string& message, ErrorDetails detail
         case ErrorCode::cancelled: throw CancelledError(message, std::move(details));
         case ErrorCode::user_callback: throw UserCallbackError(message, std::move(details));
         case ErrorCode::internal: throw InternalError(message, std::move(details));
+        case ErrorCode::invalid_signature: throw InvalidSignatureError(message, std::move(details));
         case ErrorCode::ok: break;
     }
     throw InternalError("throw_error called with a code that is not an error: " + message, std::move(details));
