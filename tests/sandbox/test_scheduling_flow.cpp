@@ -1,0 +1,181 @@
+// Availability, application calendars and client-secret calls end to end, over real TLS,
+// against a freshly started calbridge-sandbox (needs the sandbox side of issue 12 item 5):
+// availability checked against an independent computation from the account's own events, a
+// 422 for an invalid query, an application calendar created, refreshed through the store and
+// written to, a wrong secret refused.
+#include "sandbox_process.hpp"
+#include "support/catch.hpp"
+
+#include <calbridge/client.hpp>
+#include <calbridge/credentials.hpp>
+#include <calbridge/errors.hpp>
+
+#include <algorithm>
+#include <regex>
+
+using namespace calbridge;
+using calbridge::test::SandboxProcess;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* redirect_uri = "http://localhost:8080/callback";
+
+Config config_for(const SandboxProcess& sb, const std::string& secret) {
+    ClientOptions o;
+    o.client_id = sb.client_id;
+    o.client_secret = Secret(secret);
+    o.api_url = sb.api_url;
+    o.app_url = sb.app_url;
+    o.tls.source = TlsTrust::Source::ca_file;
+    o.tls.ca_file = sb.ca_file;
+    o.timeouts.request = std::chrono::seconds(60);
+    return Config(std::move(o));
+}
+
+WallTime at(const char* text) { return *parse_rfc3339(text); }
+
+struct Fixture {
+    SandboxProcess sandbox;
+    Config config = config_for(sandbox, sandbox.client_secret);
+    std::shared_ptr<Transport> transport = make_default_transport(config);
+    Client client = make_client(config);
+
+    Client make_client(const Config& c) {
+        ClientDependencies deps;
+        deps.transport = transport;
+        return Client(c, deps);
+    }
+
+    Credentials connect() {
+        AuthorizationOptions auth;
+        auth.scope = {"read_account", "list_calendars", "read_events", "create_event", "delete_event"};
+        const AuthorizationRequest request = client.authorization_request(redirect_uri, auth);
+        const HttpResponse page = test::send(*transport, "GET", request.url);
+        REQUIRE(page.status == 200);
+        std::smatch form, pending;
+        REQUIRE(std::regex_search(page.body, form, std::regex(R"re(<form method="post" action="([^"]+)")re")));
+        REQUIRE(std::regex_search(page.body, pending, std::regex(R"re(name="authorization" value="([^"]+)")re")));
+        const HttpResponse done = test::send(*transport, "POST", sandbox.app_url + form[1].str(),
+                                             {{"Content-Type", "application/x-www-form-urlencoded"}},
+                                             "authorization=" + pending[1].str() +
+                                                 "&user=acc_sandbox_ada&decision=approve");
+        REQUIRE(done.status == 302);
+        return client.complete_authorization(*done.header("Location"), request);
+    }
+};
+
+using Interval = std::pair<WallTime, WallTime>;
+
+// The window minus the busy intervals, keeping what is at least `duration` long.
+std::vector<Interval> free_periods(Interval window, std::vector<Interval> busy, std::chrono::minutes duration) {
+    std::sort(busy.begin(), busy.end());
+    std::vector<Interval> free;
+    WallTime cursor = window.first;
+    for (const auto& [s, e] : busy) {
+        if (s > cursor) free.emplace_back(cursor, std::min(s, window.second));
+        cursor = std::max(cursor, e);
+    }
+    if (cursor < window.second) free.emplace_back(cursor, window.second);
+    std::erase_if(free, [&](const Interval& i) { return i.second - i.first < duration; });
+    return free;
+}
+
+}  // namespace
+
+TEST_CASE("availability: the window minus the account's events with the token and with the secret") {
+    Fixture f;
+    const Credentials creds = f.connect();
+    const Session session = f.client.session(creds.account_key());
+    for (const auto& [id, start, end] : {std::tuple{"busy-1", "2026-12-07T10:00:00Z", "2026-12-07T11:00:00Z"},
+                                         std::tuple{"busy-2", "2026-12-07T13:30:00Z", "2026-12-07T14:00:00Z"},
+                                         std::tuple{"busy-3", "2026-12-07T14:15:00Z", "2026-12-07T15:00:00Z"}}) {
+        NewEvent e;
+        e.event_id = id;
+        e.summary = "busy";
+        e.description = "-";
+        e.start = {start, ""};
+        e.end = {end, ""};
+        session.upsert_event("cal_sandbox_primary", e);
+    }
+    const Interval window{at("2026-12-07T09:00:00Z"), at("2026-12-07T17:00:00Z")};
+    EventsQuery events;
+    events.from = "2026-12-06";
+    events.to = "2026-12-09";
+    events.include_managed = true;  // the events this application wrote are "managed"
+    std::vector<Interval> busy;
+    for (const Event& e : session.events(events).all()) {
+        if (e.deleted || e.transparency == "transparent" || e.start.time.find('T') == std::string::npos) continue;
+        const auto s = parse_rfc3339(e.start.time);
+        const auto t = parse_rfc3339(e.end.time);
+        if (s && t && *t > window.first && *s < window.second) {
+            busy.emplace_back(std::max(*s, window.first), std::min(*t, window.second));
+        }
+    }
+    const auto expected = free_periods(window, busy, 30min);
+
+    AvailabilityQuery q;
+    q.participants.push_back({{{creds.sub.empty() ? creds.account_key() : creds.sub, {}}}, std::nullopt});
+    q.required_duration = 30min;
+    q.available_periods.push_back({window.first, window.second});
+    for (const AvailabilityResult& result : {session.availability(q), f.client.availability(q)}) {
+        std::vector<Interval> got;
+        for (const auto& p : result.available_periods) got.emplace_back(p.start, p.end);
+        CHECK(got == expected);
+    }
+}
+
+TEST_CASE("availability: an invalid query through the generic call is a 422 with field errors") {
+    Fixture f;
+    const auto e = [&] {
+        try {
+            f.client.request("POST", "/v1/availability", {}, R"({"participants":[]})");
+        } catch (const ValidationError& error) {
+            return error;
+        }
+        FAIL("no ValidationError");
+        throw std::logic_error("unreachable");
+    }();
+    CHECK_FALSE(e.field_errors().empty());
+}
+
+TEST_CASE("application calendar: created then refreshed through the store and written to") {
+    Fixture f;
+    const Credentials created = f.client.create_application_calendar("bookings");
+    const Session session = f.client.session(created.account_key());
+    REQUIRE(test::admin(*f.transport, f.sandbox, "POST", "/admin/tokens/expire",
+                        R"({"account_id": ")" + created.account_key() + R"("})")
+                .status == 200);
+
+    const auto calendars = session.calendars();  // refreshes first
+    REQUIRE_FALSE(calendars.empty());
+    NewEvent e;
+    e.event_id = "booking-1";
+    e.summary = "Booked";
+    e.description = "-";
+    e.start = {"2026-12-07T09:00:00Z", ""};
+    e.end = {"2026-12-07T10:00:00Z", ""};
+    session.upsert_event(calendars[0].calendar_id, e);
+
+    const auto stored = f.client.store()->load(created.account_key());
+    REQUIRE(stored);
+    CHECK(stored->credentials.access_token.reveal() != created.access_token.reveal());
+    EventsQuery q;
+    q.from = "2026-12-06";
+    q.to = "2026-12-09";
+    q.include_managed = true;  // the event this application wrote is "managed"
+    const auto events = session.events(q).all();
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].event_id == "booking-1");
+}
+
+TEST_CASE("a wrong client secret is an invalid client and never quoted") {
+    Fixture f;
+    const Client wrong = f.make_client(config_for(f.sandbox, "wrong-secret-0123456789-wrong"));
+    try {
+        wrong.create_application_calendar("bookings");
+        FAIL("no InvalidClientError");
+    } catch (const InvalidClientError& e) {
+        CHECK(std::string(e.what()).find("wrong-secret-0123456789-wrong") == std::string::npos);
+    }
+}
