@@ -63,6 +63,7 @@ int main(void) {
     calbridge_client *wrong = NULL;
     calbridge_authorization *auth = NULL;
     calbridge_credentials *credentials = NULL;
+    calbridge_credentials *refused = NULL;
     calbridge_session *session = NULL;
     char *callback = NULL;
 
@@ -82,7 +83,8 @@ int main(void) {
     }
 
     CHECK_OK(calbridge_client_new(&wrong, sb.client_id, "wrong-secret-0123456789-wrong", &o));
-    CHECK_RC(CALBRIDGE_EINVALID_CLIENT, calbridge_client_create_application_calendar(&credentials, wrong, "x", NULL));
+    CHECK_RC(CALBRIDGE_EINVALID_CLIENT, calbridge_client_create_application_calendar(&refused, wrong, "x", NULL));
+    CHECK(refused == NULL);
     CHECK(strstr(calbridge_error_last()->message, "wrong-secret-0123456789-wrong") == NULL);
 
     free(callback);
