@@ -3,7 +3,7 @@
 // receiver in this process, the signed verification and change pushes verified with the
 // client secret, the change read back with last_modified = changes_since, a tampered body and
 // a wrong secret refused, the channel listed and closed.
-#include "sandbox_process.hpp"
+#include "sandbox_fixture.hpp"
 #include "support/catch.hpp"
 
 #include <calbridge/client.hpp>
@@ -37,50 +37,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* redirect_uri = "http://localhost:8080/callback";
 constexpr auto push_deadline = 30s;  // generous: sanitizer builds on a loaded machine
 
-Config config_for(const SandboxProcess& sb) {
-    ClientOptions o;
-    o.client_id = sb.client_id;
-    o.client_secret = Secret(sb.client_secret);
-    o.api_url = sb.api_url;
-    o.app_url = sb.app_url;
-    o.tls.source = TlsTrust::Source::ca_file;
-    o.tls.ca_file = sb.ca_file;
-    o.timeouts.request = std::chrono::seconds(60);
-    return Config(std::move(o));
-}
-
-struct Fixture {
-    SandboxProcess sandbox;
-    Config config = config_for(sandbox);
-    std::shared_ptr<Transport> transport = make_default_transport(config);
-    Client client = make_client();
-
-    Client make_client() {
-        ClientDependencies deps;
-        deps.transport = transport;
-        return Client(config, deps);
-    }
-
-    Credentials connect() {
-        AuthorizationOptions auth;
-        auth.scope = {"read_account", "list_calendars", "read_events", "create_event", "delete_event"};
-        const AuthorizationRequest request = client.authorization_request(redirect_uri, auth);
-        const HttpResponse page = test::send(*transport, "GET", request.url);
-        REQUIRE(page.status == 200);
-        std::smatch form, pending;
-        REQUIRE(std::regex_search(page.body, form, std::regex(R"re(<form method="post" action="([^"]+)")re")));
-        REQUIRE(std::regex_search(page.body, pending, std::regex(R"re(name="authorization" value="([^"]+)")re")));
-        const HttpResponse done = test::send(*transport, "POST", sandbox.app_url + form[1].str(),
-                                             {{"Content-Type", "application/x-www-form-urlencoded"}},
-                                             "authorization=" + pending[1].str() +
-                                                 "&user=acc_sandbox_ada&decision=approve");
-        REQUIRE(done.status == 302);
-        return client.complete_authorization(*done.header("Location"), request);
-    }
-};
+using Fixture = calbridge::test::SandboxFixture;
 
 // One push as received: the signature header's value (empty when absent) and the raw body.
 struct ReceivedPush {

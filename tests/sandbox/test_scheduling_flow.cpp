@@ -3,7 +3,7 @@
 // availability checked against an independent computation from the account's own events, a
 // 422 for an invalid query, an application calendar created, refreshed through the store and
 // written to, a wrong secret refused.
-#include "sandbox_process.hpp"
+#include "sandbox_fixture.hpp"
 #include "support/catch.hpp"
 
 #include <calbridge/client.hpp>
@@ -19,51 +19,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* redirect_uri = "http://localhost:8080/callback";
-
-Config config_for(const SandboxProcess& sb, const std::string& secret) {
-    ClientOptions o;
-    o.client_id = sb.client_id;
-    o.client_secret = Secret(secret);
-    o.api_url = sb.api_url;
-    o.app_url = sb.app_url;
-    o.tls.source = TlsTrust::Source::ca_file;
-    o.tls.ca_file = sb.ca_file;
-    o.timeouts.request = std::chrono::seconds(60);
-    return Config(std::move(o));
-}
-
 WallTime at(const char* text) { return *parse_rfc3339(text); }
 
-struct Fixture {
-    SandboxProcess sandbox;
-    Config config = config_for(sandbox, sandbox.client_secret);
-    std::shared_ptr<Transport> transport = make_default_transport(config);
-    Client client = make_client(config);
-
-    Client make_client(const Config& c) {
-        ClientDependencies deps;
-        deps.transport = transport;
-        return Client(c, deps);
-    }
-
-    Credentials connect() {
-        AuthorizationOptions auth;
-        auth.scope = {"read_account", "list_calendars", "read_events", "create_event", "delete_event"};
-        const AuthorizationRequest request = client.authorization_request(redirect_uri, auth);
-        const HttpResponse page = test::send(*transport, "GET", request.url);
-        REQUIRE(page.status == 200);
-        std::smatch form, pending;
-        REQUIRE(std::regex_search(page.body, form, std::regex(R"re(<form method="post" action="([^"]+)")re")));
-        REQUIRE(std::regex_search(page.body, pending, std::regex(R"re(name="authorization" value="([^"]+)")re")));
-        const HttpResponse done = test::send(*transport, "POST", sandbox.app_url + form[1].str(),
-                                             {{"Content-Type", "application/x-www-form-urlencoded"}},
-                                             "authorization=" + pending[1].str() +
-                                                 "&user=acc_sandbox_ada&decision=approve");
-        REQUIRE(done.status == 302);
-        return client.complete_authorization(*done.header("Location"), request);
-    }
-};
+using Fixture = calbridge::test::SandboxFixture;
 
 using Interval = std::pair<WallTime, WallTime>;
 
@@ -171,7 +129,7 @@ TEST_CASE("application calendar: created then refreshed through the store and wr
 
 TEST_CASE("a wrong client secret is an invalid client and never quoted") {
     Fixture f;
-    const Client wrong = f.make_client(config_for(f.sandbox, "wrong-secret-0123456789-wrong"));
+    const Client wrong = f.make_client(calbridge::test::sandbox_config(f.sandbox, "wrong-secret-0123456789-wrong"));
     try {
         wrong.create_application_calendar("bookings");
         FAIL("no InvalidClientError");
