@@ -1,7 +1,7 @@
 // The core's Individual Connect flow end to end, over real TLS, against a freshly started
 // calbridge-sandbox: the consent page pressed as a browser would, the code exchange with PKCE,
 // every calendar call, refresh, revocation, and typed errors for injected faults.
-#include "sandbox_process.hpp"
+#include "sandbox_fixture.hpp"
 #include "support/catch.hpp"
 
 #include <calbridge/client.hpp>
@@ -24,23 +24,11 @@ namespace {
 
 constexpr const char* redirect_uri = "http://localhost:8080/callback";
 
-Config config_for(const SandboxProcess& sb) {
-    ClientOptions o;
-    o.client_id = sb.client_id;
-    o.client_secret = Secret(sb.client_secret);
-    o.api_url = sb.api_url;
-    o.app_url = sb.app_url;
-    o.tls.source = TlsTrust::Source::ca_file;
-    o.tls.ca_file = sb.ca_file;
-    o.timeouts.request = std::chrono::seconds(60);  // sanitizer builds on a loaded machine
-    return Config(std::move(o));
-}
-
 // A sandbox, a client of its default application, and an account connected through the
 // consent page.
 struct Fixture {
     SandboxProcess sandbox;
-    Config config = config_for(sandbox);
+    Config config = test::sandbox_config(sandbox);
     std::shared_ptr<Transport> transport = make_default_transport(config);
     Client client = make_client();
 
