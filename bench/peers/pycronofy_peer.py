@@ -74,7 +74,7 @@ class Peer:
         self.calendars(client)
 
     # events. Booleans are given as "true"/"false": pycronofy passes Python booleans through to
-    # requests, which sends "False", and the sandbox (like PROTOCOL.md) accepts only lower case.
+    # requests, which sends "False", and the sandbox accepts only lower case (docs/PROTOCOL.md §5).
     def read_events(self, client: Any) -> int:
         pages = client.read_events(
             from_date=self.spec["events_from"],

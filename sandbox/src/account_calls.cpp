@@ -1,4 +1,4 @@
-// The remaining account calls (PROTOCOL.md §8 "Other account calls"): participation status,
+// The remaining account calls (docs/PROTOCOL.md §8 "Other account calls"): participation status,
 // deleting the application's events in bulk, availability rules, elevated permissions.
 #include "crypto.hpp"
 #include "endpoints.hpp"

@@ -1,4 +1,4 @@
-// The calendar API of PROTOCOL.md §5: bearer authentication, the scope matrix, rate limits,
+// The calendar API of docs/PROTOCOL.md §5: bearer authentication, the scope matrix, rate limits,
 // paging, and the calls themselves.
 #include "crypto.hpp"
 #include "endpoints.hpp"
@@ -83,7 +83,7 @@ std::variant<Matched, Response> match(const Request& req) {
     return not_found();
 }
 
-// Which scope a call needs (PROTOCOL.md §5); empty: a valid token is enough.
+// Which scope a call needs (docs/PROTOCOL.md §5); empty: a valid token is enough.
 std::vector<std::string_view> required_scopes(Route r) {
     switch (r) {
     case Route::calendars: return {"list_calendars"};

@@ -1,4 +1,4 @@
-// The calls authenticated with the application's client secret (PROTOCOL.md §8): application
+// The calls authenticated with the application's client secret (docs/PROTOCOL.md §8): application
 // calendars, real-time scheduling, smart invites, and availability (which also takes an
 // account's access token). Secrets are compared in constant time.
 #include "availability.hpp"

@@ -1,4 +1,4 @@
-// POST /v1/availability (PROTOCOL.md §8): free periods or slots computed from the stored
+// POST /v1/availability (docs/PROTOCOL.md §8): free periods or slots computed from the stored
 // events of the participants, not canned. The caller is authenticated by app_endpoints.cpp.
 #pragma once
 

@@ -1,4 +1,4 @@
-// POST/GET /v1/channels and DELETE /v1/channels/{channel_id} (PROTOCOL.md §7): channels of the
+// POST/GET /v1/channels and DELETE /v1/channels/{channel_id} (docs/PROTOCOL.md §7): channels of the
 // bearer's grant (application and account). A new channel gets a verification push.
 #include "crypto.hpp"
 #include "endpoints.hpp"

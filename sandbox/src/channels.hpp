@@ -1,4 +1,4 @@
-// Push notification channels (PROTOCOL.md §7): per grant (application and account), with a
+// Push notification channels (docs/PROTOCOL.md §7): per grant (application and account), with a
 // callback URL and optional filters. The deliveries themselves are in deliveries.hpp.
 #pragma once
 

@@ -28,7 +28,7 @@ Response oauth_error(int status, std::string_view error, std::string_view descri
 // A bare {"error": ...} for API errors that are not validation errors (401, 403, 404, ...).
 Response api_error(int status, std::string_view error, std::string_view description);
 
-// PROTOCOL.md §6: 422 {"errors": {"field": [{"key": "errors.code", "description": "..."}]}}.
+// docs/PROTOCOL.md §6: 422 {"errors": {"field": [{"key": "errors.code", "description": "..."}]}}.
 struct FieldError {
     std::string field;
     std::string key;  // "errors.required", "errors.invalid", ...

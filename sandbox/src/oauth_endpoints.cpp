@@ -1,4 +1,4 @@
-// The authorization side of PROTOCOL.md §1-4: the authorization page and its consent form,
+// The authorization side of docs/PROTOCOL.md §1-4: the authorization page and its consent form,
 // the token endpoint (both grants) and revocation.
 #include "crypto.hpp"
 #include "endpoints.hpp"

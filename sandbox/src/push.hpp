@@ -1,4 +1,4 @@
-// What sends push notifications, and their bodies and signatures (PROTOCOL.md §7): a
+// What sends push notifications, and their bodies and signatures (docs/PROTOCOL.md §7): a
 // verification when a channel is created, a change after every change to a user's events, a
 // profile_disconnected when the admin disconnects a profile. Everything is only enqueued for
 // the sender thread (deliveries.hpp).

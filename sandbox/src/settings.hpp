@@ -12,7 +12,7 @@ struct RateLimit {
     int per_second = 0;  // 0: no limit
     int per_minute = 0;
     bool enabled() const noexcept { return per_second > 0 || per_minute > 0; }
-    static RateLimit published() { return {50, 500}; }  // PROTOCOL.md: 50/s and 500/min
+    static RateLimit published() { return {50, 500}; }  // docs/PROTOCOL.md: 50/s and 500/min
 };
 
 struct Policy {

@@ -1,4 +1,4 @@
-// The calendar API (PROTOCOL.md §4-5): each call's exact request, typed results that keep their
+// The calendar API (docs/PROTOCOL.md §4-5): each call's exact request, typed results that keep their
 // raw JSON, page iteration that never sends the token to another origin, the generic request.
 #include "support/catch.hpp"
 

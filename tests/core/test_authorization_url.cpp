@@ -1,4 +1,4 @@
-// The authorization URL (PROTOCOL.md §1), its state and PKCE.
+// The authorization URL (docs/PROTOCOL.md §1), its state and PKCE.
 #include "support/catch.hpp"
 
 #include <calbridge/authorize.hpp>

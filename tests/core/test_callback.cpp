@@ -1,4 +1,4 @@
-// Reading the redirect back (PROTOCOL.md §1, RFC 6749 §4.1.2): every rejection, in its order.
+// Reading the redirect back (docs/PROTOCOL.md §1, RFC 6749 §4.1.2): every rejection, in its order.
 #include "support/catch.hpp"
 
 #include <calbridge/authorize.hpp>

@@ -1,4 +1,4 @@
-// Credentials: reading the token reply (PROTOCOL.md §2), the stored JSON forms, expiry, printing,
+// Credentials: reading the token reply (docs/PROTOCOL.md §2), the stored JSON forms, expiry, printing,
 // and RFC 3339.
 #include "support/catch.hpp"
 #include "support/thrown_by.hpp"

@@ -96,7 +96,7 @@ TEST_CASE("errors carry OAuth fields, retry-after and field errors, and copy che
     CHECK(&copy.details() == &e.details());
 }
 
-TEST_CASE("HTTP statuses map to the error kinds of PROTOCOL.md section 6", "[errors]") {
+TEST_CASE("HTTP statuses map to the error kinds of docs/PROTOCOL.md section 6", "[errors]") {
     CHECK(error_code_for_http_status(200) == ErrorCode::ok);
     CHECK(error_code_for_http_status(202) == ErrorCode::ok);
     CHECK(error_code_for_http_status(400) == ErrorCode::bad_request);

@@ -1,4 +1,4 @@
-// From an error reply to the typed error (PROTOCOL.md §6), and the excerpt that tells a person
+// From an error reply to the typed error (docs/PROTOCOL.md §6), and the excerpt that tells a person
 // what the reply said without leaking a secret.
 #include "support/catch.hpp"
 
@@ -41,7 +41,7 @@ Error error_for(int status, std::string body = {}, std::vector<HttpHeader> heade
 
 }  // namespace
 
-TEST_CASE("each error status becomes the error class of PROTOCOL.md §6", "[call]") {
+TEST_CASE("each error status becomes the error class of docs/PROTOCOL.md §6", "[call]") {
     struct Case {
         int status;
         ErrorCode code;

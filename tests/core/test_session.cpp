@@ -1,4 +1,4 @@
-// The token contracts of DESIGN.md, one call at a time: proactive refresh, adopting newer stored
+// The token contracts of docs/ARCHITECTURE.md ("Contracts"), one call at a time: proactive refresh, adopting newer stored
 // credentials, compare-and-swap before use, pending credentials after a failed store write,
 // invalid_grant checked against the store, the 401 retry, hooks.
 #include "support/catch.hpp"

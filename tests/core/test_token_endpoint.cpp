@@ -1,4 +1,4 @@
-// The token endpoints (PROTOCOL.md §2-4): the exact requests, in both encodings and both client
+// The token endpoints (docs/PROTOCOL.md §2-4): the exact requests, in both encodings and both client
 // authentications, and every reply real servers send.
 #include "support/catch.hpp"
 
@@ -33,7 +33,7 @@ Credentials exchange(Fixture& f) { return f.client.exchange_code(Secret("the-cod
 
 }  // namespace
 
-TEST_CASE("the authorization URL is PROTOCOL.md §1's, on the app host", "[token]") {
+TEST_CASE("the authorization URL is docs/PROTOCOL.md §1's, on the app host", "[token]") {
     Fixture f;
     AuthorizationOptions options;
     options.scope = {"read_account", "list_calendars"};
@@ -48,7 +48,7 @@ TEST_CASE("the authorization URL is PROTOCOL.md §1's, on the app host", "[token
     CHECK(f.transport->requests().empty());
 }
 
-TEST_CASE("a code exchange is the form-encoded request of PROTOCOL.md §2", "[token]") {
+TEST_CASE("a code exchange is the form-encoded request of docs/PROTOCOL.md §2", "[token]") {
     Fixture f;
     const std::string reply_body =
         R"({"token_type":"bearer","access_token":"at-1","expires_in":3600,"refresh_token":"rt-1",)"
@@ -117,7 +117,7 @@ TEST_CASE("with HTTP Basic the client credentials go in the header, form-encoded
     CHECK(f.transport->failures().empty());
 }
 
-TEST_CASE("a refresh is PROTOCOL.md §3's request", "[token]") {
+TEST_CASE("a refresh is docs/PROTOCOL.md §3's request", "[token]") {
     Fixture f;
     f.transport->expect(refresh_step("rt-1", json_reply(200, token_reply("at-2", "rt-2"))));
 

@@ -1,4 +1,4 @@
-"""The remaining account calls (PROTOCOL.md §8): participation status, DELETE /v1/events,
+"""The remaining account calls (docs/PROTOCOL.md §8): participation status, DELETE /v1/events,
 availability rules, elevated permissions; their scopes, 404s and 422 field errors."""
 
 from __future__ import annotations

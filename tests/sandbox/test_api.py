@@ -1,4 +1,4 @@
-"""The calendar API (PROTOCOL.md §5): calendars, events and free/busy with paging, upsert and
+"""The calendar API (docs/PROTOCOL.md §5): calendars, events and free/busy with paging, upsert and
 delete, account, userinfo, profiles, profile revoke, link tokens; 401, 403, 404, 405, 422."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The calls authenticated with the application's client secret (PROTOCOL.md §8): application
+"""The calls authenticated with the application's client secret (docs/PROTOCOL.md §8): application
 calendars (tokens that refresh and work like any account's), real-time scheduling and smart
 invites (validated and echoed)."""
 

@@ -1,4 +1,4 @@
-"""POST /v1/availability (PROTOCOL.md §8) computed from the users' stored events: every answer
+"""POST /v1/availability (docs/PROTOCOL.md §8) computed from the users' stored events: every answer
 is compared with an independent minute-by-minute computation done here."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Push notification channels (PROTOCOL.md §7): create, list, close, per grant; 422 field
+"""Push notification channels (docs/PROTOCOL.md §7): create, list, close, per grant; 422 field
 errors for bad callback URLs and filters; any valid token will do."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Push deliveries (PROTOCOL.md §7): verification on create, change after every change to the
+"""Push deliveries (docs/PROTOCOL.md §7): verification on create, change after every change to the
 user's events (API and admin), profile_disconnected, filters, signatures (also with a previous
 secret during rotation), retries with a delivery log, and requests that never wait for them."""
 

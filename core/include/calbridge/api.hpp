@@ -1,4 +1,4 @@
-// What the calendar API returns (PROTOCOL.md §5), as typed results that also keep their raw
+// What the calendar API returns (docs/PROTOCOL.md §5), as typed results that also keep their raw
 // JSON: a field calbridge does not know yet is one json parse of `raw_json` away.
 //
 // Fields the server leaves out read as empty (or false); a result only fails to read when its

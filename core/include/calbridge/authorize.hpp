@@ -1,4 +1,4 @@
-// The browser leg of Individual Connect: the authorization URL (PROTOCOL.md §1), the state
+// The browser leg of Individual Connect: the authorization URL (docs/PROTOCOL.md §1), the state
 // that ties the redirect back to the request, PKCE, and reading the redirect back.
 #pragma once
 

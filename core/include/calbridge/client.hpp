@@ -1,6 +1,6 @@
 // The application's side of Individual Connect: one Client per application (client id), shared
 // by every thread. It builds the authorization link, completes the redirect back, talks to the
-// token endpoint (PROTOCOL.md §2-4), and hands out Sessions, one per user.
+// token endpoint (docs/PROTOCOL.md §2-4), and hands out Sessions, one per user.
 //
 // A Client is a handle: copies share one state (the transport, the store, every account's
 // token state). All calls block the calling thread until their deadline at most.

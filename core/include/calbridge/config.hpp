@@ -55,7 +55,7 @@ struct RefreshLeaseOptions {
     std::string owner;
 };
 
-// How credentials are sent to the token endpoint (PROTOCOL.md §2).
+// How credentials are sent to the token endpoint (docs/PROTOCOL.md §2).
 enum class TokenRequestEncoding { form, json };
 enum class ClientAuthentication { request_body, http_basic };
 

@@ -1,4 +1,4 @@
-// One user's tokens: what the token endpoint returns (PROTOCOL.md §2), and the JSON form they
+// One user's tokens: what the token endpoint returns (docs/PROTOCOL.md §2), and the JSON form they
 // are stored in. The stored form carries a format version and an RFC 3339 expiry; every later
 // version of calbridge reads every earlier format.
 #pragma once

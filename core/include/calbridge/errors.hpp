@@ -152,7 +152,7 @@ CALBRIDGE_DEFINE_ERROR(InvalidSignatureError, Error, invalid_signature);
 // token-store callback, and by the HTTP status mapping). ErrorCode::ok is a logic error.
 [[noreturn]] void throw_error(ErrorCode code, const std::string& message, ErrorDetails details = {});
 
-// The error class an HTTP status maps to (PROTOCOL.md §6), for API replies.
+// The error class an HTTP status maps to (docs/PROTOCOL.md §6), for API replies.
 ErrorCode error_code_for_http_status(int status) noexcept;
 
 }  // namespace calbridge

@@ -1,10 +1,10 @@
 // One user's live connection to their calendars: the access token kept fresh, and the calendar
-// API (PROTOCOL.md §5) called with it.
+// API (docs/PROTOCOL.md §5) called with it.
 //
 // A Session is a handle: copies share one state, and it is safe to use from many threads at
 // once. Sessions that one Client made for the same account share that account's token state,
 // so many threads with an expired token cause exactly one refresh, while ordinary calls run in
-// parallel. What a call does with the token (DESIGN.md "Tokens are never lost"):
+// parallel. What a call does with the token (docs/ARCHITECTURE.md "Tokens are never lost"):
 //  - proactive refresh when the access token expires within the configured leeway;
 //  - before refreshing, it re-reads the store and adopts newer credentials instead;
 //  - a refresh writes the new credentials to the store (compare-and-swap on the version it

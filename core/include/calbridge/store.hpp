@@ -1,4 +1,4 @@
-// Where credentials live between calls and processes (DESIGN.md "Tokens are never lost").
+// Where credentials live between calls and processes (docs/ARCHITECTURE.md "Tokens are never lost").
 // Every account's credentials carry a version; a refresh writes with compare-and-swap on the
 // version it read, so two writers can never silently overwrite each other's rotation.
 #pragma once

@@ -1,4 +1,4 @@
-// The other account calls products make (PROTOCOL.md §8): participation status, new
+// The other account calls products make (docs/PROTOCOL.md §8): participation status, new
 // calendars, deleting every managed event, availability rules, elevated permissions. Each is
 // one logical call with the account's token.
 #include <calbridge/errors.hpp>

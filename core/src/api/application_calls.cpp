@@ -1,4 +1,4 @@
-// The calls a Client makes with the application's client secret as the bearer (PROTOCOL.md
+// The calls a Client makes with the application's client secret as the bearer (docs/PROTOCOL.md
 // §8): the generic Client::request, availability across accounts, application calendars.
 // The secret goes to the API host's origin only (resolve_api_url refuses anything else before
 // a request exists), is wiped from the request when the call is over, and is scrubbed, with
@@ -103,7 +103,7 @@ Credentials Client::create_application_calendar(std::string_view application_cal
     }
     detail::Call call = state_->start_call(options);
 
-    // The body carries the secret too (PROTOCOL.md §8): a TokenRequest, so that it is wiped and
+    // The body carries the secret too (docs/PROTOCOL.md §8): a TokenRequest, so that it is wiped and
     // scrubbed from whatever an error quotes, and its reply is read like a token reply.
     detail::TokenRequest request;
     {

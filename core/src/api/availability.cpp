@@ -1,4 +1,4 @@
-// Availability (PROTOCOL.md §8): the query's JSON, the reply's typed periods and slots, and
+// Availability (docs/PROTOCOL.md §8): the query's JSON, the reply's typed periods and slots, and
 // the call with an account's token (Session) or the client secret (Client).
 #include <calbridge/client.hpp>
 #include <calbridge/credentials.hpp>

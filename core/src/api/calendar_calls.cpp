@@ -1,4 +1,4 @@
-// The calendar API calls of Session (PROTOCOL.md §4-5), each one logical call.
+// The calendar API calls of Session (docs/PROTOCOL.md §4-5), each one logical call.
 #include <calbridge/session.hpp>
 #include <calbridge/errors.hpp>
 

@@ -1,4 +1,4 @@
-// Push notification channels (PROTOCOL.md §7) on Session, each one logical call.
+// Push notification channels (docs/PROTOCOL.md §7) on Session, each one logical call.
 #include <calbridge/session.hpp>
 #include <calbridge/errors.hpp>
 

@@ -10,7 +10,7 @@
 
 namespace calbridge::detail {
 
-// The query in PROTOCOL.md §5's order, unset options left out. InvalidArgumentError for an
+// The query in docs/PROTOCOL.md §5's order, unset options left out. InvalidArgumentError for an
 // empty tzid, an option set to "", or an empty calendar id.
 QueryParams events_query(const EventsQuery& query);
 

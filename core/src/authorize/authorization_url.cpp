@@ -1,4 +1,4 @@
-// The authorization URL (PROTOCOL.md §1): where the user's browser goes, with its state and,
+// The authorization URL (docs/PROTOCOL.md §1): where the user's browser goes, with its state and,
 // optionally, a PKCE challenge (RFC 7636).
 #include <calbridge/authorize.hpp>
 #include <calbridge/errors.hpp>
@@ -59,7 +59,7 @@ void validate_state(std::string_view state) {
 }
 
 // An option that is set must say something: an empty value would be sent as "name=", which
-// servers read differently (one official SDK does exactly that; PROTOCOL.md §1 says not to).
+// servers read differently (one official SDK does exactly that; docs/PROTOCOL.md §1 says not to).
 void validate_set_option(std::string_view name, const std::optional<std::string>& value) {
     if (value && value->empty()) {
         throw InvalidArgumentError(std::string(name) + " is set but empty: leave it unset to omit it");

@@ -18,7 +18,7 @@
 
 namespace calbridge::detail {
 
-// Whether a request may be sent again after a failure (DESIGN.md "Token requests are not
+// Whether a request may be sent again after a failure (docs/ARCHITECTURE.md "Token requests are not
 // blindly retried").
 enum class Replay {
     // GET, DELETE, an upsert by event_id: sending twice does no harm. Retried after a connect,

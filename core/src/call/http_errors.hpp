@@ -1,4 +1,4 @@
-// From an HTTP reply with an error status to the typed error PROTOCOL.md §6 gives it.
+// From an HTTP reply with an error status to the typed error docs/PROTOCOL.md §6 gives it.
 // Internal to the core.
 #pragma once
 

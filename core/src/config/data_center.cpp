@@ -16,7 +16,7 @@ struct DataCenterEntry {
     std::string_view app_url;
 };
 
-// PROTOCOL.md "Hosts and data centers".
+// docs/PROTOCOL.md "Hosts and data centers".
 constexpr std::array<DataCenterEntry, 6> data_centers{{
     {DataCenter::us, "us", "https://api.cronofy.com", "https://app.cronofy.com"},
     {DataCenter::uk, "uk", "https://api-uk.cronofy.com", "https://app-uk.cronofy.com"},

@@ -1,5 +1,5 @@
-// Credentials: reading the token endpoint's reply (PROTOCOL.md §2), and the stored JSON form
-// (DESIGN.md "Stored credentials outlive versions").
+// Credentials: reading the token endpoint's reply (docs/PROTOCOL.md §2), and the stored JSON form
+// (docs/ARCHITECTURE.md "Stored credentials outlive versions").
 //
 // Stored formats, each read by every later version:
 //   0  the token endpoint's reply as earlier tools stored it: no "format" key. An optional

@@ -1,4 +1,4 @@
-// Verifying and reading push notifications (PROTOCOL.md §7).
+// Verifying and reading push notifications (docs/PROTOCOL.md §7).
 #include <calbridge/push.hpp>
 
 #include <calbridge/config.hpp>

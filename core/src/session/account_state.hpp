@@ -1,7 +1,7 @@
 // One account's token state within one Client, shared by every Session the Client made for
 // that account: the current credentials and their store version, credentials refreshed but not
 // yet stored, and the coordination that lets one thread at a time renew them while the others
-// wait for its result (DESIGN.md "Thread safety", "Tokens are never lost").
+// wait for its result (docs/ARCHITECTURE.md "Thread safety", "Tokens are never lost").
 //
 // The lock guards memory only. Store I/O, token requests, hooks and log lines all happen with
 // it released: one leader does the I/O while the others wait on a condition variable, and

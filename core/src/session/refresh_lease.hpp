@@ -1,4 +1,4 @@
-// The cross-process half of a refresh: the refresh lease of a shared store (DESIGN "Shared
+// The cross-process half of a refresh: the refresh lease of a shared store (docs/ARCHITECTURE.md "Shared
 // stores"). One thread per process gets here (the account's SingleFlight picked it); it claims
 // the lease, or waits for the process that holds it, and the holder keeps the lease alive while
 // its token request is in flight. Internal to the core.

@@ -1,6 +1,6 @@
 // What the one thread that renews an account's token does, with no lock held: write pending
 // credentials, re-read the store, refresh (under the store's refresh lease when it is shared),
-// compare-and-swap the result into the store (DESIGN "Tokens are never lost"). It reports
+// compare-and-swap the result into the store (docs/ARCHITECTURE.md "Tokens are never lost"). It reports
 // what the round ended in instead of changing state, so the caller applies it under its lock,
 // errors included. Internal to the core.
 #pragma once

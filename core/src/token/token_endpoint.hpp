@@ -1,4 +1,4 @@
-// The token endpoints (PROTOCOL.md §2-4): code exchange, refresh, revoke. Each runs inside a
+// The token endpoints (docs/PROTOCOL.md §2-4): code exchange, refresh, revoke. Each runs inside a
 // logical call, sharing its deadline and retry budget, and is sent again only after a failure
 // that kept it from leaving this machine. Internal to the core.
 #pragma once

@@ -1,4 +1,4 @@
-// Reading the token endpoints' replies, tolerant of what real servers send (PROTOCOL.md §6):
+// Reading the token endpoints' replies, tolerant of what real servers send (docs/PROTOCOL.md §6):
 // JSON labelled text/plain, an "error" object with status 200, an HTML error page from a
 // proxy. Internal to the core.
 #pragma once

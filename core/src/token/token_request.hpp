@@ -1,4 +1,4 @@
-// Requests to the token endpoints (PROTOCOL.md §2-4): form-encoded by default, JSON as an
+// Requests to the token endpoints (docs/PROTOCOL.md §2-4): form-encoded by default, JSON as an
 // option; client credentials in the body by default, HTTP Basic as an option. Internal to the
 // core.
 #pragma once
