@@ -336,8 +336,22 @@ Response deliveries(Context& ctx, const Request& req) {
         return empty_response(204);
     }
     if (req.method != "GET") return method_not_allowed("GET, DELETE");
+    // ?settled=N[&wait_ms=T]: answer once N deliveries exist and none is pending, or after T ms
+    // (default 10,000, at most 60,000) with the log as it is.
+    std::vector<DeliveryRecord> records;
+    if (const std::string* settled = req.param("settled")) {
+        const long count = std::strtol(settled->c_str(), nullptr, 10);
+        long wait_ms = 10000;
+        if (const std::string* w = req.param("wait_ms")) wait_ms = std::strtol(w->c_str(), nullptr, 10);
+        if (count < 0 || wait_ms < 0 || wait_ms > 60000) {
+            return api_error(400, "invalid_request", "settled must be a count and wait_ms 0 to 60000");
+        }
+        records = ctx.state.deliveries.wait_settled(static_cast<std::size_t>(count), std::chrono::milliseconds(wait_ms));
+    } else {
+        records = ctx.state.deliveries.list();
+    }
     json::array list;
-    for (const auto& d : ctx.state.deliveries.list()) {
+    for (const auto& d : records) {
         json::object o;
         o["delivery_id"] = d.id;
         o["channel_id"] = d.channel_id;

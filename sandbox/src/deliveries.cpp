@@ -151,10 +151,22 @@ std::vector<DeliveryRecord> Deliveries::list() const {
     return log_;
 }
 
+std::vector<DeliveryRecord> Deliveries::wait_settled(std::size_t count, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    settled_.wait_for(lock, timeout, [&] {
+        return log_.size() >= count &&
+               std::none_of(log_.begin(), log_.end(), [](const DeliveryRecord& d) { return d.status == "pending"; });
+    });
+    return log_;
+}
+
 void Deliveries::clear() {
-    std::lock_guard lock(mutex_);
-    log_.clear();
-    queue_.clear();
+    {
+        std::lock_guard lock(mutex_);
+        log_.clear();
+        queue_.clear();
+    }
+    settled_.notify_all();
 }
 
 void Deliveries::run() {
@@ -197,8 +209,10 @@ void Deliveries::run() {
         const int tries = static_cast<int>(record->attempts.size());
         if (attempt.response_status >= 200 && attempt.response_status <= 299) {
             record->status = "delivered";
+            settled_.notify_all();
         } else if (tries >= max_attempts || https) {
             record->status = "failed";
+            settled_.notify_all();
         } else {
             queue_.push_back({id, std::chrono::steady_clock::now() + first_backoff * (1 << (tries - 1))});
         }

@@ -46,6 +46,9 @@ public:
 
     void enqueue(std::string channel_id, std::string url, std::string type, std::string body, std::string signature);
     std::vector<DeliveryRecord> list() const;
+    // The log once it holds at least `count` deliveries and none is pending, or as it is when
+    // `timeout` passes first (the caller checks): a test waits on this event, not on a poll.
+    std::vector<DeliveryRecord> wait_settled(std::size_t count, std::chrono::milliseconds timeout) const;
     void clear();  // the log and anything not yet delivered
 
 private:
@@ -56,7 +59,8 @@ private:
     void run();
 
     mutable std::mutex mutex_;
-    std::condition_variable wake_;
+    std::condition_variable wake_;              // the sender: something to send
+    mutable std::condition_variable settled_;   // wait_settled: a delivery finished, or the log changed
     std::vector<DeliveryRecord> log_;
     std::deque<Pending> queue_;
     std::uint64_t next_id_ = 1;

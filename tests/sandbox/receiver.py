@@ -4,8 +4,6 @@ raw body bytes) and answers with the statuses it is told to, in order (then 200)
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -65,14 +63,3 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
 
-
-def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Polls check() until it returns something truthy (the sandbox's log is updated by its
-    sender thread just after the callback answered); fails after the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not reached before the deadline"
-        time.sleep(0.01)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from receiver import Receiver, eventually
+from receiver import Receiver
 from sandbox_client import Sandbox
 
 SECRET = "sandbox-client-secret-change-me"
@@ -50,11 +50,11 @@ def deliveries(sandbox: Sandbox) -> list[dict]:
 
 
 def settled(sandbox: Sandbox, n: int) -> list[dict]:
-    """The log once n deliveries exist and none is pending."""
-    def check() -> list[dict] | None:
-        log = deliveries(sandbox)
-        return log if len(log) >= n and all(d["status"] != "pending" for d in log) else None
-    return eventually(check)
+    """The log once n deliveries exist and none is pending: the sandbox answers when its sender
+    has finished them (GET /admin/deliveries?settled=n), or after 10 s with the log as it is."""
+    log = sandbox.admin_ok("GET", f"/admin/deliveries?settled={n}&wait_ms=10000")["deliveries"]
+    assert len(log) >= n and all(d["status"] != "pending" for d in log), log
+    return log
 
 
 def upsert(sandbox: Sandbox, token: str, calendar: str, event_id: str, summary: str = "Meeting") -> None:
@@ -230,3 +230,10 @@ def test_clear_and_reset(sandbox: Sandbox, receiver: Receiver) -> None:
     sandbox.admin_ok("POST", "/admin/reset")
     token = sandbox.connect()["access_token"]
     assert sandbox.get("/v1/channels", token=token).json()["channels"] == []
+
+
+def test_waiting_for_settled_deliveries_checks_its_parameters(sandbox: Sandbox) -> None:
+    for query in ("settled=-1", "settled=1&wait_ms=60001", "settled=1&wait_ms=-5"):
+        assert sandbox.admin("GET", f"/admin/deliveries?{query}").status == 400, query
+    # Nothing to wait for: an empty log answers at once with what there is.
+    assert sandbox.admin_ok("GET", "/admin/deliveries?settled=0&wait_ms=0") == {"deliveries": []}
