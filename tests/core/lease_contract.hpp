@@ -18,10 +18,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <latch>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -440,17 +442,29 @@ inline void wait_for_change_wakes_on_a_commit(TokenStore& store) {
     CHECK(leases.wait_for_change("acc_1", 1, 40ms));
     CHECK(std::chrono::steady_clock::now() - quiet_start >= 40ms);
 
-    std::atomic<bool> woken{false};
+    // The writer commits, then waits for the waiter's return; it commits again only if the
+    // waiter has not returned within a few milliseconds (its commit may have come before the
+    // waiter started to look).
+    std::mutex mutex;
+    std::condition_variable returned;
+    bool woken = false;
     std::thread writer([&] {
+        std::unique_lock lock(mutex);
         for (std::uint64_t v = 1; !woken; ++v) {
+            lock.unlock();
             store.save("acc_1", credentials("acc_1", "v" + std::to_string(v + 1)), v);
-            std::this_thread::sleep_for(5ms);
+            lock.lock();
+            returned.wait_for(lock, 5ms, [&] { return woken; });
         }
     });
     const auto start = std::chrono::steady_clock::now();
     const bool waited = leases.wait_for_change("acc_1", 1, 60s);
     const auto took = std::chrono::steady_clock::now() - start;
-    woken = true;
+    {
+        std::lock_guard lock(mutex);
+        woken = true;
+    }
+    returned.notify_all();
     writer.join();
     CHECK(waited);
     CHECK(took < 30s);  // woken by a commit, not by the timeout
