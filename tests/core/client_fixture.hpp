@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -205,6 +206,13 @@ inline CallOptions cancel_option(std::shared_ptr<CancellationToken> cancel) {
     return o;
 }
 
+// `step` with a JSON request body, as the API calls that send one write it.
+inline Step with_json_body(Step step, std::string body) {
+    step.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
+    step.body = std::move(body);
+    return step;
+}
+
 // acc_1 stored with access token at-1 and refresh token rt-1, expiring `valid_for` after the
 // test clock's now, and a session for it.
 inline Session stored_session(Fixture& f, std::chrono::seconds valid_for = std::chrono::hours(1)) {
@@ -213,6 +221,12 @@ inline Session stored_session(Fixture& f, std::chrono::seconds valid_for = std::
     }
     return f.client.session("acc_1");
 }
+
+// A Fixture with acc_1 stored (a token valid for an hour) and a session for it: the API tests'.
+struct SessionFixture : Fixture {
+    SessionFixture() { session.emplace(stored_session(*this)); }
+    std::optional<Session> session;
+};
 
 
 }  // namespace calbridge::testing

@@ -10,19 +10,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct ApiFixture : Fixture {
-    ApiFixture() {
-        REQUIRE(store->insert("acc_1", credentials("at-1", "rt-1", clock.wall() + 1h)));
-        session.emplace(client.session("acc_1"));
-    }
-    std::optional<Session> session;
-};
-
-Step with_json_body(Step step, std::string body) {
-    step.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
-    step.body = std::move(body);
-    return step;
-}
+using ApiFixture = SessionFixture;
 
 }  // namespace
 

@@ -14,12 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Step with_json_body(Step step, std::string body) {
-    step.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
-    step.body = std::move(body);
-    return step;
-}
-
 // A request with a JSON body whose exact text the test does not pin.
 Step with_json_type(Step step) {
     step.headers.push_back({"Content-Type", "application/json; charset=utf-8"});

@@ -8,23 +8,7 @@ using namespace calbridge;
 using namespace calbridge::testing;
 using namespace std::chrono_literals;
 
-namespace {
-
-struct ChannelFixture : Fixture {
-    ChannelFixture() {
-        REQUIRE(store->insert("acc_1", credentials("at-1", "rt-1", clock.wall() + 1h)));
-        session.emplace(client.session("acc_1"));
-    }
-    std::optional<Session> session;
-};
-
-Step with_json_body(Step step, std::string body) {
-    step.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
-    step.body = std::move(body);
-    return step;
-}
-
-}  // namespace
+using ChannelFixture = SessionFixture;
 
 TEST_CASE("create a channel: POST /v1/channels with the filters given, typed reply", "[api][channels]") {
     ChannelFixture f;
