@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from . import _core
 from ._types import Seconds, seconds
@@ -79,7 +79,7 @@ class StateSigner:
     def __repr__(self) -> str:
         return f"StateSigner(max_age={self.max_age!r})"
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a StateSigner holds a secret key and is not picklable: build one in each worker")
 
     def issue(self, binding: str, *, app_data: str = "") -> str:
