@@ -62,7 +62,10 @@ def test_a_wrong_verifier_is_what_the_server_refuses(calbridge_sandbox: Sandbox)
 
 
 def _without(key: str) -> Callable[[dict[str, object]], None]:
-    return lambda d: d.pop(key)
+    def change(d: dict[str, object]) -> None:
+        del d[key]
+
+    return change
 
 
 def _set(key: str, value: object) -> Callable[[dict[str, object]], None]:
@@ -117,7 +120,7 @@ def test_malformed_dicts_raise_a_typed_error_naming_the_field(
     calbridge_client: calbridge.Client, case: str, change: Callable[[dict[str, object]], None], message: str
 ) -> None:
     auth = calbridge_client.authorization_url("http://127.0.0.1:8080/callback", SCOPE, pkce=True)
-    d: dict[str, object] = copy.deepcopy(auth.to_dict())
+    d: dict[str, object] = dict(copy.deepcopy(auth.to_dict()))
     change(d)
     with pytest.raises(calbridge.InvalidArgumentError, match=message) as caught:
         calbridge.AuthorizationRequest.from_dict(d)
