@@ -43,6 +43,7 @@ or under a WSGI server: ``gunicorn -w 4 'flask_app:app_from_environment()'``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import logging
@@ -50,7 +51,7 @@ import os
 import secrets
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,15 @@ class PendingAuthorizations:
                 " (state TEXT PRIMARY KEY, request TEXT NOT NULL, expires_at REAL NOT NULL)"
             )
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=5.0)  # one per call: requests run on many threads
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # One connection per call (requests run on many threads), committed and closed.
+        db = sqlite3.connect(self.path, timeout=5.0)
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
 
     def put(self, auth: calbridge.AuthorizationRequest, max_age: timedelta) -> None:
         now = time.time()
@@ -137,7 +145,9 @@ def create_app(
             return page("Calendar", '<p><a href="/connect">Connect your calendar</a></p>')
         user = client.session(account_id)
         account = user.account()
-        calendars = [f"<li>{html.escape(c.calendar_name)} ({html.escape(c.provider_name)})</li>" for c in user.calendars()]
+        calendars = [
+            f"<li>{html.escape(c.calendar_name)} ({html.escape(c.provider_name)})</li>" for c in user.calendars()
+        ]
         events = []
         for event in user.events(from_=date.today(), to=date.today() + timedelta(days=7)):
             events.append(f"<li>{html.escape(event.start.time)}: {html.escape(event.summary)}</li>")

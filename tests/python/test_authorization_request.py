@@ -38,7 +38,8 @@ def test_a_request_read_back_completes_the_flow(calbridge_sandbox: Sandbox) -> N
     auth = maker.authorization_url(calbridge_sandbox.redirect_uri, SCOPE, pkce=True)
     stored = json.dumps(auth.to_dict())
     callback = calbridge_sandbox.consent(auth.url)
-    credentials = completer.complete_authorization(callback, calbridge.AuthorizationRequest.from_dict(json.loads(stored)))
+    read_back = calbridge.AuthorizationRequest.from_dict(json.loads(stored))
+    credentials = completer.complete_authorization(callback, read_back)
     assert credentials.account_id == "acc_sandbox_ada"
     # The sandbox checked the verifier against the challenge of the link.
     grant = calbridge_sandbox.grants()[0]

@@ -5,6 +5,7 @@ redirect back completes in the other."""
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -129,8 +130,9 @@ class Browser:
 
 
 def _pending(database: Path) -> dict[str, dict[str, object]]:
-    with sqlite3.connect(database) as db:
-        return {state: json.loads(text) for state, text in db.execute("SELECT state, request FROM pending_authorizations")}
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        rows = db.execute("SELECT state, request FROM pending_authorizations").fetchall()
+    return {state: json.loads(text) for state, text in rows}
 
 
 def _connect(browser: Browser, worker: Worker, sandbox: Sandbox) -> str:
