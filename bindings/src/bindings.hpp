@@ -24,6 +24,7 @@ void init_credentials(py::module_& m);
 void init_store(py::module_& m);
 void init_log(py::module_& m);
 void init_client(py::module_& m);
+void init_state(py::module_& m);
 void init_session(py::module_& m);
 void init_scheduling(py::module_& m);  // after init_client and init_session
 void init_push(py::module_& m);

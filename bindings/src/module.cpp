@@ -14,6 +14,7 @@ PYBIND11_MODULE(_core, m) {
     cp::init_store(m);
     cp::init_log(m);
     cp::init_client(m);
+    cp::init_state(m);
     cp::init_session(m);
     cp::init_scheduling(m);
     cp::init_push(m);

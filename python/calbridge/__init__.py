@@ -26,6 +26,7 @@ import logging as _logging
 from . import _core, errors
 from .client import AuthorizationRequest, Client, DataCenter, TransportStats
 from .credentials import Credentials, LinkingProfile
+from .state import StateSigner, VerifiedState
 from .errors import (
     AuthenticationError,
     AuthorizationDeniedError,
@@ -109,7 +110,8 @@ _logging.getLogger("calbridge").addHandler(_logging.NullHandler())
 # Tracebacks and reprs name the public path (calbridge.InvalidGrantError), not the module a
 # class happens to be written in.
 for _cls in (
-    AuthorizationRequest, Client, Credentials, Session, Paged, MemoryStore, FileStore, SqliteStore, PostgresStore,
+    AuthorizationRequest, StateSigner, VerifiedState, Client, Credentials, Session, Paged, MemoryStore, FileStore,
+    SqliteStore, PostgresStore,
     TokenStore, LeasingTokenStore, LeaseStatus, LeaseClaim,
     ErrorCode, FieldError, *(c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Error)),
 ):  # fmt: skip
@@ -123,6 +125,8 @@ __all__ = [
     # the application and its users
     "Client",
     "AuthorizationRequest",
+    "StateSigner",
+    "VerifiedState",
     "DataCenter",
     "TransportStats",
     "Session",

@@ -3,6 +3,7 @@
 # function here is called with these keyword names by tests/python/test_stubs.py.
 
 import os
+from collections.abc import Callable
 from typing import Protocol, TypeAlias
 
 from ._types import JSON
@@ -150,6 +151,11 @@ class AuthorizationRequest:
     def state(self) -> str: ...
     @property
     def code_verifier(self) -> str | None: ...
+
+class StateSigner:
+    def __init__(self, key: bytes, *, clock: Callable[[], float] | None) -> None: ...
+    def issue(self, binding: str, *, lifetime: int, app_data: bytes) -> str: ...
+    def verify(self, state: str, binding: str) -> tuple[bytes, float]: ...
 
 class TransportStats:
     @property

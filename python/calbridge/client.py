@@ -7,10 +7,10 @@ import logging
 import os
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, overload
 
 from . import _core
+from .authorization import AuthorizationRequest
 from ._types import Seconds, seconds
 from .credentials import Credentials
 from .scheduling import _ApplicationCalls
@@ -32,22 +32,6 @@ def _core_log_level(log: logging.Logger) -> int:
         if level <= threshold:
             return core
     return 5
-
-
-@dataclass(frozen=True)
-class AuthorizationRequest:
-    """What :meth:`Client.authorization_url` gives: send the user's browser to ``url``; keep
-    ``state`` and ``code_verifier`` server-side (e.g. in the user's session) for the redirect
-    back. ``repr()`` hides the verifier."""
-
-    url: str
-    state: str
-    redirect_uri: str
-    code_verifier: str | None = field(default=None, repr=False)
-
-    def __repr__(self) -> str:
-        verifier = "" if self.code_verifier is None else ", code_verifier='****'"
-        return f"AuthorizationRequest(url={self.url!r}, state={self.state!r}{verifier})"
 
 
 class TransportStats(NamedTuple):

@@ -83,6 +83,7 @@ def calls(
         {"client_id": "x", "client_secret": "y", "api_url": calbridge_sandbox.api_url, "app_url": calbridge_sandbox.app_url}
     )
     t: dict[str, object] = {"timeout": 10.0}
+    signer = _core.StateSigner(b"k" * 32, clock=None)
     events: dict[str, object] = {
         "tzid": "Etc/UTC", "from_": None, "to": None, "calendar_ids": [], "last_modified": None,
         "include_managed": None, "only_managed": None, "include_deleted": None, "include_moved": None,
@@ -175,6 +176,9 @@ def calls(
         "Client.revoke": (native_client.revoke, {"credentials": cred, **t}),
         "Client.revoke_sub": (native_client.revoke_sub, {"sub": "acc_nobody", **t}),
         "Client.transport_stats": (native_client.transport_stats, {}),
+        "StateSigner.__init__": (_core.StateSigner, {"key": b"k" * 32, "clock": None}),
+        "StateSigner.issue": (signer.issue, {"binding": "sid", "lifetime": 60, "app_data": b""}),
+        "StateSigner.verify": (signer.verify, {"state": signer.issue("sid", lifetime=60, app_data=b""), "binding": "sid"}),
         "Client.session": (native_client.session, {"account": "acc_sandbox_ada"}),
         "Client.session_for": (native_client.session_for, {"credentials": cred}),
         "EventPages.next": (session.events(**events).next, {}),  # type: ignore[arg-type]
