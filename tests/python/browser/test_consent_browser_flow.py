@@ -1,12 +1,14 @@
 """The connect flow with the sandbox's consent page in headless Chromium: the page shows the
 application, the scopes and the warning; Allow and Deny come back to the app's loopback
 receiver and calbridge completes (or refuses) the authorization; a verified application's
-unregistered redirect URI gets an error page and no redirect; only the sandbox's key is trusted."""
+unregistered redirect URI gets an error page and no redirect; only the sandbox's key is trusted,
+and a missing Chromium fails the suite."""
 
 from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
@@ -16,7 +18,8 @@ import calbridge
 from calbridge._receiver import RedirectReceiver
 from calbridge.sandbox import Sandbox
 
-from chromium import chromium
+import chromium as chromium_module
+from chromium import ChromiumMissing, chromium
 from pages import SCOPES, App, came_back, open_page, start_flow, wait
 from recorder import LoopbackRecorder
 
@@ -111,3 +114,10 @@ def test_a_browser_that_does_not_trust_the_sandbox_key_never_gets_to_the_consent
         wait(untrusting).until(lambda d: d.execute_script("return document.readyState") == "complete")
         assert untrusting.find_elements(By.ID, "consent") == []
         assert "Your connection is not private" in untrusting.find_element(By.TAG_NAME, "body").text
+
+
+def test_a_missing_chromium_is_an_error_not_a_skip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(chromium_module, "CHROMIUM", str(tmp_path / "chromium"))
+    with pytest.raises(ChromiumMissing, match="install Debian's chromium"):
+        with chromium():
+            pass
