@@ -14,7 +14,10 @@ h1{font-size:1.35rem;margin:.2rem 0 1rem}
 .warning{background:#fff4e5;border:1px solid #f0b35b;border-radius:6px;padding:.7rem .9rem;margin:0 0 1rem}
 .error{background:#fdecea;border:1px solid #e57373;border-radius:6px;padding:.7rem .9rem;margin:0 0 1rem}
 ul{padding-left:1.2rem}li{margin:.25rem 0}code{background:#eef0f4;padding:.05rem .3rem;border-radius:4px}
-label{display:block;margin:1rem 0 .3rem;font-weight:600}select,input[type=text]{width:100%;padding:.45rem;font-size:1rem}
+label,legend{display:block;margin:1rem 0 .3rem;font-weight:600;padding:0}input[type=text]{width:100%;padding:.45rem;font-size:1rem}
+fieldset{border:0;margin:0;padding:0}.user{display:flex;align-items:center;gap:.5rem;margin:.35rem 0}
+.user label{margin:0;font-weight:400}input[type=radio]{width:1.1rem;height:1.1rem;margin:0}
+:focus-visible{outline:3px solid #0b3d91;outline-offset:2px}
 .buttons{display:flex;gap:.75rem;margin-top:1.5rem}
 button{font-size:1rem;padding:.55rem 1.3rem;border-radius:6px;border:1px solid #888;background:#fff;cursor:pointer}
 button.approve{background:#1f6feb;border-color:#1f6feb;color:#fff}
@@ -65,41 +68,53 @@ std::string html_escape(std::string_view text) {
 }
 
 std::string consent_page(const ConsentView& v) {
+    // Keyboard use: the user choice has the focus on load (arrow keys pick a user), Tab goes on
+    // to Allow access, then Deny. Every control has a label or its own text as its name.
     std::string c;
     c += "<p class=\"small\">calbridge sandbox &middot; sign in with your calendar</p>\n";
-    c += "<h1><span id=\"app-name\">" + html_escape(v.app_name) + "</span> wants to access your calendar</h1>\n";
+    c += "<h1 id=\"title\"><span id=\"app-name\">" + html_escape(v.app_name) +
+         "</span> wants to access your calendar</h1>\n";
     if (!v.verified) {
         c += "<p class=\"warning\" id=\"unverified\"><strong>This application is not verified</strong>. "
              "Only continue if you trust it.</p>\n";
     }
-    if (!v.message.empty()) c += "<p class=\"error\" id=\"message\">" + html_escape(v.message) + "</p>\n";
-    c += "<p>It is asking to:</p>\n<ul id=\"scopes\">\n";
+    if (!v.message.empty()) {
+        c += "<p class=\"error\" id=\"message\" role=\"alert\">" + html_escape(v.message) + "</p>\n";
+    }
+    c += "<p id=\"scopes-intro\">It is asking to:</p>\n<ul id=\"scopes\" aria-labelledby=\"scopes-intro\">\n";
     for (const auto& s : v.scopes) {
         c += "<li data-scope=\"" + html_escape(s) + "\">" + html_escape(describe_scope(s)) + " <code>" + html_escape(s) +
              "</code></li>\n";
     }
     c += "</ul>\n<p class=\"small\">You will be sent back to <code id=\"redirect-uri\">" + html_escape(v.redirect_uri) +
          "</code></p>\n";
-    c += "<form method=\"post\" action=\"/oauth/authorize/consent\" id=\"consent\">\n";
-    c += "<input type=\"hidden\" name=\"authorization\" value=\"" + html_escape(v.pending_id) + "\">\n";
+    c += "<form method=\"post\" action=\"/oauth/authorize/consent\" id=\"consent\" aria-labelledby=\"title\"";
+    if (!v.verified) c += " aria-describedby=\"unverified\"";
+    c += ">\n<input type=\"hidden\" name=\"authorization\" value=\"" + html_escape(v.pending_id) + "\">\n";
     if (!v.fixed_account.empty()) {
         c += "<p>Adding a calendar account to <strong>" + html_escape(v.fixed_label) + "</strong>.</p>\n";
         c += "<input type=\"hidden\" name=\"user\" value=\"" + html_escape(v.fixed_account) + "\">\n";
     } else if (v.user_field) {
         c += "<label for=\"user\">Sign in as (account id or e-mail address)</label>\n"
-             "<input type=\"text\" id=\"user\" name=\"user\" required>\n";
+             "<input type=\"text\" id=\"user\" name=\"user\" required autocomplete=\"username\" autofocus>\n";
     } else if (v.users.empty()) {
         c += "<p class=\"error\">This sandbox has no users yet: add some with the admin API.</p>\n";
     } else {
-        c += "<label for=\"user\">Sign in as</label>\n<select id=\"user\" name=\"user\">\n";
-        for (const auto& u : v.users) {
-            c += "<option value=\"" + html_escape(u.account_id) + "\">" + html_escape(u.label) + "</option>\n";
+        // One radio button per user in a group named by its legend; the first is chosen.
+        c += "<fieldset id=\"users\">\n<legend>Sign in as</legend>\n";
+        for (std::size_t i = 0; i < v.users.size(); ++i) {
+            const std::string id = "user-" + std::to_string(i);
+            c += "<div class=\"user\"><input type=\"radio\" id=\"" + id + "\" name=\"user\" value=\"" +
+                 html_escape(v.users[i].account_id) + "\"" + (i == 0 ? " checked autofocus" : "") + "><label for=\"" +
+                 id + "\">" + html_escape(v.users[i].label) + "</label></div>\n";
         }
-        c += "</select>\n";
+        c += "</fieldset>\n";
     }
+    // Deny needs no user: formnovalidate lets it through an empty required field.
     c += "<div class=\"buttons\">\n"
          "<button type=\"submit\" name=\"decision\" value=\"approve\" class=\"approve\">Allow access</button>\n"
-         "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"deny\">Deny</button>\n</div>\n</form>\n";
+         "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"deny\" formnovalidate>Deny</button>\n"
+         "</div>\n</form>\n";
     return page("Authorize " + v.app_name, c);
 }
 

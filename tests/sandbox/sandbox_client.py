@@ -259,8 +259,8 @@ class ConsentForm:
     action: str = ""
     method: str = ""
     hidden: list[tuple[str, str]] = field(default_factory=list)
-    user_select: str | None = None
-    user_options: list[str] = field(default_factory=list)
+    user_select: str | None = None  # the name of the radio group choosing the user
+    user_options: list[str] = field(default_factory=list)  # its values, in order
     user_text: bool = False
     buttons: dict[str, str] = field(default_factory=dict)  # label class -> decision value
     scopes: list[str] = field(default_factory=list)
@@ -291,9 +291,8 @@ class _ConsentParser(HTMLParser):
             self.form.hidden.append((a["name"], a.get("value", "")))
         elif tag == "input" and a.get("type") == "text" and a.get("name") == "user":
             self.form.user_text = True
-        elif tag == "select":
-            self.form.user_select = a.get("name")
-        elif tag == "option":
+        elif tag == "input" and a.get("type") == "radio" and a.get("name") == "user":
+            self.form.user_select = "user"
             self.form.user_options.append(a.get("value", ""))
         elif tag == "button" and a.get("type") == "submit":
             self.form.buttons[a.get("value", "")] = a.get("value", "")
