@@ -4,8 +4,13 @@ wheel ships, and the demo completes the whole flow against it."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from elf_deps import foreign_libraries
 from wheel_env import ROOT, Distributions, Installed
@@ -66,3 +71,38 @@ def test_the_demo_runs_from_the_venv(installed: Installed) -> None:
     # Every step of the flow printed its header ([1], [2], ...); status 0 means each succeeded.
     steps = re.findall(r"^\[(\d+)\] ", result.stdout, re.MULTILINE)
     assert len(steps) >= 5, result.stdout
+
+
+# The system's copies of what the wheel ships for calbridge itself (not what Python needs).
+PROJECT_LIBRARIES = re.compile(r"(libssl|libcrypto|libsqlite3|libpq)\.so\b")
+
+
+def test_the_sandbox_and_module_load_with_the_systems_copies_hidden(installed: Installed) -> None:
+    # As on a target without OpenSSL, SQLite or libpq: in a private mount namespace the system's
+    # files are replaced by empty ones (the loader fails on them), and the sandbox and the module
+    # still load, from calbridge.libs.
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare(1) for a private mount namespace")
+    hidden = sorted(
+        {str(Path(p).resolve()) for p in _system_copies(installed.env()) if PROJECT_LIBRARIES.match(Path(p).name)}
+    )
+    system_ssl = next((p for p in hidden if Path(p).name.startswith("libssl.so")), None)
+    assert system_ssl is not None, hidden
+    module = next(installed.package.glob("_core.*.so"))
+    script = (
+        'for f in "$@"; do mount --bind /dev/null "$f" || exit 90; done\n'
+        f'"{installed.sandbox}" --version || exit 91\n'
+        f'"{installed.python}" -c "import ctypes; ctypes.CDLL(\'{module}\')" || exit 92\n'
+        # The hiding works: the system's OpenSSL no longer loads.
+        f'"{installed.python}" -c "import ctypes; ctypes.CDLL(\'{system_ssl}\')" 2>/dev/null && exit 93\n'
+        "exit 0\n"
+    )
+    result = installed.run("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *hidden)
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    assert result.stdout.startswith("calbridge-sandbox "), result.stdout
+
+
+def _system_copies(env: dict[str, str]) -> list[str]:
+    """The paths of the shared libraries the loader's cache knows (ldconfig -p)."""
+    listing = subprocess.run(["/sbin/ldconfig", "-p"], env=env, capture_output=True, text=True, check=True, timeout=60)
+    return [line.rsplit("=>", 1)[1].strip() for line in listing.stdout.splitlines() if "=>" in line]
