@@ -1,6 +1,7 @@
 /* Cancellation: a call blocked on a silent server returns CALBRIDGE_ECANCELLED within 100 ms
  * of calbridge_cancel_trigger() from another thread. The server is a loopback socket that
- * listens and never answers (the kernel completes the handshake; nobody reads the request). */
+ * accepts, reads the whole request and never answers: the cancel comes only once the request
+ * has been received, so the call is waiting for a reply when it is cancelled. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "check.h"
@@ -12,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -25,14 +27,7 @@ static double now_ms(void) {
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static void sleep_ms(long ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-}
-
-/* A listening socket on 127.0.0.1 that never accepts. */
+/* A listening socket on 127.0.0.1; nothing it accepts is ever answered. */
 static int silent_listener(int *port) {
     struct sockaddr_in addr;
     socklen_t len = sizeof addr;
@@ -58,6 +53,39 @@ static int wait_for_connection(int fd) {
     p.events = POLLIN;
     p.revents = 0;
     return poll(&p, 1, 20000) == 1;
+}
+
+/* Accepts the pending connection and reads one whole request from it: the head, then as many
+ * body bytes as its Content-Length says. Returns the connection (the caller closes it), or -1
+ * when no complete request arrived within 20 s. */
+static int accept_request(int listener) {
+    char buf[8192];
+    size_t used = 0;
+    const char *head_end = NULL;
+    long content_length = 0;
+    int conn = accept(listener, NULL, NULL);
+    if (conn < 0) return -1;
+    for (;;) {
+        struct pollfd p;
+        ssize_t n;
+        if (head_end != NULL && used >= (size_t)(head_end + 4 - buf) + (size_t)content_length) return conn;
+        if (used == sizeof buf - 1) break;
+        p.fd = conn;
+        p.events = POLLIN;
+        p.revents = 0;
+        if (poll(&p, 1, 20000) != 1) break;
+        n = read(conn, buf + used, sizeof buf - 1 - used);
+        if (n <= 0) break;
+        used += (size_t)n;
+        buf[used] = '\0';
+        if (head_end == NULL && (head_end = strstr(buf, "\r\n\r\n")) != NULL) {
+            const char *cl = strstr(buf, "Content-Length: ");
+            if (cl == NULL || cl > head_end) cl = strstr(buf, "content-length: ");
+            if (cl != NULL && cl < head_end) content_length = strtol(cl + 16, NULL, 10);
+        }
+    }
+    close(conn);
+    return -1;
 }
 
 /* Accepts and closes whatever is pending, so the next case starts from an empty queue. */
@@ -115,12 +143,14 @@ static void cancel_blocked(int listener, struct blocked_call *call, const char *
     pthread_t thread;
     double triggered_at, elapsed;
     int triggered = 0;
+    int conn;
     if (pthread_create(&thread, NULL, run_call, call) != 0) {
         CHECK(!"pthread_create");
         return;
     }
     CHECK(wait_for_connection(listener));
-    sleep_ms(150); /* let the request go out: the call now waits for a reply that never comes */
+    conn = accept_request(listener); /* the whole request is here: the call now waits for a reply */
+    CHECK(conn >= 0);
     CHECK_OK(calbridge_cancel_is_triggered(&triggered, call->options.cancel));
     CHECK(triggered == 0);
     triggered_at = now_ms();
@@ -131,6 +161,7 @@ static void cancel_blocked(int listener, struct blocked_call *call, const char *
            calbridge_error_code_name(call->rc), elapsed, call->message);
     CHECK(call->rc == CALBRIDGE_ECANCELLED);
     CHECK(elapsed < CANCEL_BUDGET_MS);
+    if (conn >= 0) close(conn);
     drain(listener);
 }
 

@@ -143,9 +143,19 @@ TEST_CASE("invalid options are configuration errors naming the option", "[config
 
 TEST_CASE("the secret never appears in a configuration error", "[config]") {
     auto o = base_options();
-    o.client_secret = Secret("secret with space");
+    o.client_secret = Secret("secret-with\ta-tab");
     const auto message = configuration_error_of([&] { Config c(std::move(o)); });
-    CHECK(message.find("secret with space") == std::string::npos);
+    CHECK(message.find("secret-with") == std::string::npos);
+}
+
+TEST_CASE("a client secret may hold any visible ASCII character and spaces but no control character", "[config]") {
+    auto o = base_options();
+    o.client_secret = Secret(" any VSCHAR: !\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~ ");
+    CHECK_NOTHROW(Config(o));
+    for (const char* bad : {"tab\there", "new\nline", "cr\rhere", "del\x7fhere"}) {
+        o.client_secret = Secret(bad);
+        CHECK(configuration_error_of([&] { Config c(o); }).find("control characters") != std::string::npos);
+    }
 }
 
 TEST_CASE("redirect URIs must be https, or http to loopback, unless opted out", "[config]") {

@@ -100,7 +100,7 @@ TEST_CASE("configuration errors carry no client secret", "[secrets]") {
     require_no_secret(message_of([] {
         ClientOptions o;
         o.client_id = "cats";
-        o.client_secret = Secret(client_secret + " with space");
+        o.client_secret = Secret(client_secret + "\twith a tab");
         Config c(std::move(o));
     }));
 }

@@ -16,18 +16,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// What a thread waiting for another's token renewal logs (session/account_state.cpp).
-constexpr std::string_view waits_for_renewal = "waits for the token renewal in flight";
-
-// Forwards to a LogCapture and counts the threads that start waiting for a renewal.
+// Counts the calls that have started waiting for another thread's token renewal. Each call gets
+// a cancellation token whose poll hook arrives once: the hook runs only while a call waits, and
+// the only waits these scripted calls can do are for a renewal in flight.
 struct WaitCounter {
-    LogCapture capture;
     Counter waiting;
-    LogSink sink() {
-        return [this, inner = capture.sink()](LogLevel level, std::string_view message) {
-            inner(level, message);
-            if (message.find(waits_for_renewal) != std::string_view::npos) waiting.arrive();
-        };
+    CallOptions options(std::shared_ptr<CancellationToken> token = std::make_shared<CancellationToken>()) {
+        token->poll_while_waiting(1ms, [this, counted = std::make_shared<std::atomic<bool>>(false)](CancellationToken&) {
+            if (!counted->exchange(true)) waiting.arrive();
+        });
+        CallOptions o;
+        o.cancel = std::move(token);
+        return o;
     }
 };
 
@@ -62,11 +62,11 @@ std::size_t count_requests(const ScriptedTransport& transport, std::string_view 
 
 TEST_CASE("64 threads on two sessions with an expired token: one refresh, all succeed, calls overlap", "[session]") {
     constexpr std::size_t threads = 64;
-    WaitCounter log;
-    Fixture f(test_options(), [&](ClientDependencies& d) { d.log = log.sink(); });
+    WaitCounter waits;
+    Fixture f(test_options());
     REQUIRE(f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall())));
     Step refresh = refresh_step("rt-1", json_reply(200, token_reply("at-2", "rt-2")));
-    refresh.hold = [&] { return log.waiting.wait_for(threads - 1); };  // everyone else is waiting for it
+    refresh.hold = [&] { return waits.waiting.wait_for(threads - 1); };  // everyone else is waiting for it
     f.transport->expect(refresh);
     Step get = calendars_step("at-2");
     get.hold = f.transport->hold_until_in_flight(threads);  // no lock around I/O: all 64 at once
@@ -74,7 +74,7 @@ TEST_CASE("64 threads on two sessions with an expired token: one refresh, all su
     f.transport->expect(get);
     const Session sessions[] = {f.client.session("acc_1"), f.client.session("acc_1")};
 
-    const auto errors = run_threads(threads, [&](std::size_t i) { sessions[i % 2].calendars(); });
+    const auto errors = run_threads(threads, [&](std::size_t i) { sessions[i % 2].calendars(waits.options()); });
 
     CHECK(count_failed(errors) == 0);
     CHECK(f.transport->failures() == std::vector<std::string>{});
@@ -87,19 +87,18 @@ TEST_CASE("64 threads on two sessions with an expired token: one refresh, all su
 TEST_CASE("threads that waited for a refused refresh share its invalid_grant: one refresh, one hook call",
           "[session]") {
     constexpr std::size_t threads = 8;
-    WaitCounter log;
+    WaitCounter waits;
     std::atomic<int> reauthorizations{0};
     Fixture f(test_options(), [&](ClientDependencies& d) {
-        d.log = log.sink();
         d.on_reauthorization_required = [&](std::string_view) { ++reauthorizations; };
     });
     REQUIRE(f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall())));
     Step refresh = refresh_step("rt-1", json_reply(400, R"({"error":"invalid_grant"})"));
-    refresh.hold = [&] { return log.waiting.wait_for(threads - 1); };
+    refresh.hold = [&] { return waits.waiting.wait_for(threads - 1); };
     f.transport->expect(refresh);
     const Session session = f.client.session("acc_1");
 
-    const auto errors = run_threads(threads, [&](std::size_t) { session.calendars(); });
+    const auto errors = run_threads(threads, [&](std::size_t) { session.calendars(waits.options()); });
 
     REQUIRE(count_failed(errors) == threads);
     for (const auto& e : errors) CHECK_THROWS_AS(std::rethrow_exception(e), InvalidGrantError);
@@ -153,8 +152,8 @@ TEST_CASE("a 401 for a token another thread already replaced is retried without 
 }
 
 TEST_CASE("a thread waiting for another's refresh can be cancelled: the refresh still completes", "[session]") {
-    WaitCounter log;
-    Fixture f(test_options(), [&](ClientDependencies& d) { d.log = log.sink(); });
+    WaitCounter waits;
+    Fixture f(test_options());
     REQUIRE(f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall())));
     Gate release_refresh;
     Step refresh = refresh_step("rt-1", json_reply(200, token_reply("at-2", "rt-2")));
@@ -176,12 +175,12 @@ TEST_CASE("a thread waiting for another's refresh can be cancelled: the refresh 
     std::exception_ptr waiter_failed;
     std::thread waiter([&] {
         try {
-            session.calendars(cancel_option(cancel));
+            session.calendars(waits.options(cancel));
         } catch (...) {
             waiter_failed = std::current_exception();
         }
     });
-    const bool waiting = log.waiting.wait_for(1);
+    const bool waiting = waits.waiting.wait_for(1);
     cancel->cancel();
     waiter.join();  // returns while the refresh is still held
     release_refresh.open();

@@ -117,6 +117,89 @@ TEST_CASE("with HTTP Basic the client credentials go in the header, form-encoded
     CHECK(f.transport->failures().empty());
 }
 
+TEST_CASE("a client secret with spaces is percent-encoded in the body and in HTTP Basic", "[token]") {
+    ClientOptions o = test_options();
+    o.client_secret = Secret("a secret with spaces + plus");
+    {
+        Fixture f(o);
+        f.transport->expect(token_step("client_id=client-id&client_secret=a%20secret%20with%20spaces%20%2B%20plus"
+                                       "&grant_type=authorization_code&code=the-code&redirect_uri=" +
+                                           std::string(encoded_redirect_uri),
+                                       json_reply(200, token_reply("at-1", "rt-1"))));
+        exchange(f);
+        CHECK(f.transport->failures().empty());
+    }
+    o.client_authentication = ClientAuthentication::http_basic;
+    Fixture f(o);
+    // base64("client-id:a%20secret%20with%20spaces%20%2B%20plus")
+    f.transport->expect(token_step("grant_type=authorization_code&code=the-code&redirect_uri=" +
+                                       std::string(encoded_redirect_uri),
+                                   json_reply(200, token_reply("at-1", "rt-1")),
+                                   {{"Authorization", "Basic Y2xpZW50LWlkOmElMjBzZWNyZXQlMjB3aXRoJTIwc3BhY2VzJTIwJTJCJTIwcGx1cw=="},
+                                    {"Accept", "application/json"},
+                                    {"User-Agent", user_agent},
+                                    {"Content-Type", "application/x-www-form-urlencoded"}}));
+    exchange(f);
+    CHECK(f.transport->failures().empty());
+}
+
+TEST_CASE("a token reply whose token_type is not bearer is refused: it would be sent as one", "[token]") {
+    for (const std::string type : {"mac", "DPoP", "bearer2", "N_A", ""}) {
+        Fixture f;
+        f.transport->expect(token_step(exchange_body, json_reply(200, R"({"token_type":")" + type +
+                                                                          R"(","access_token":"at-1","account_id":"a"})")));
+        try {
+            exchange(f);
+            FAIL("token_type " << type << " was accepted");
+        } catch (const ProtocolError& e) {
+            CHECK(std::string(e.what()).find("token_type") != std::string::npos);
+            CHECK(std::string(e.what()).find("at-1") == std::string::npos);
+        }
+    }
+    for (const std::string type : {"bearer", "Bearer", "BEARER"}) {
+        Fixture f;
+        f.transport->expect(token_step(exchange_body, json_reply(200, R"({"token_type":")" + type +
+                                                                          R"(","access_token":"at-1","account_id":"a"})")));
+        CHECK(exchange(f).access_token.reveal() == "at-1");
+    }
+}
+
+TEST_CASE("a token reply without token_type is taken as bearer", "[token]") {
+    Fixture f;
+    f.transport->expect(token_step(exchange_body, json_reply(200, R"({"access_token":"at-1","account_id":"a"})")));
+    CHECK(exchange(f).token_type == "bearer");
+}
+
+TEST_CASE("a plain OAuth2 reply names no account: the application's key is used and stored", "[token]") {
+    const std::string plain = R"({"token_type":"Bearer","access_token":"at-1","expires_in":3600,"refresh_token":"rt-1"})";
+    {
+        Fixture f;
+        f.transport->expect(token_step(exchange_body, json_reply(200, plain)));
+        CHECK(exchange(f).account_key().empty());  // the token endpoint alone: not an error
+    }
+    {
+        Fixture f;
+        f.transport->expect(token_step(exchange_body, json_reply(200, plain)));
+        const Credentials c = f.client.exchange_code(Secret("the-code"), redirect_uri, std::nullopt, {}, "user-42");
+        CHECK(c.account_id == "user-42");
+        CHECK(c.account_key() == "user-42");
+    }
+    {
+        // A reply that names an account wins over the application's key.
+        Fixture f;
+        f.transport->expect(token_step(exchange_body, json_reply(200, token_reply("at-1", "rt-1"))));
+        const Credentials c = f.client.exchange_code(Secret("the-code"), redirect_uri, std::nullopt, {}, "user-42");
+        CHECK(c.account_key() != "user-42");
+        CHECK_FALSE(c.account_key().empty());
+    }
+    {
+        Fixture f;
+        CHECK_THROWS_AS(f.client.exchange_code(Secret("the-code"), redirect_uri, std::nullopt, {}, "user 42"),
+                        InvalidArgumentError);
+        CHECK(f.transport->requests().empty());
+    }
+}
+
 TEST_CASE("a refresh is docs/PROTOCOL.md §3's request", "[token]") {
     Fixture f;
     f.transport->expect(refresh_step("rt-1", json_reply(200, token_reply("at-2", "rt-2"))));
@@ -290,4 +373,33 @@ TEST_CASE("complete_authorization hands a live session the new credentials", "[t
 
     CHECK(f.transport->failures().empty());
     CHECK(f.transport->unused_steps() == 0);
+}
+
+TEST_CASE("complete_authorization stores a plain OAuth2 grant under the application's key", "[token]") {
+    const std::string plain = R"({"token_type":"bearer","access_token":"at-1","expires_in":3600,"refresh_token":"rt-1"})";
+    Fixture f;
+    f.transport->expect(token_step(exchange_body, json_reply(200, plain)));
+    f.client.complete_authorization("https://app.example/callback?code=the-code&state=s", "s", redirect_uri,
+                                    std::nullopt, {}, "user-42");
+    const auto stored = f.store->load("user-42");
+    REQUIRE(stored);
+    CHECK(stored->credentials.access_token.reveal() == "at-1");
+    CHECK(stored->credentials.account_id == "user-42");
+    // The account's later refreshes keep the key (the reply names none again).
+    f.transport->expect(refresh_step("rt-1", json_reply(200, R"({"token_type":"bearer","access_token":"at-2","expires_in":3600})")));
+    const Credentials refreshed = f.client.refresh(stored->credentials);
+    CHECK(refreshed.account_key() == "user-42");
+    CHECK(refreshed.refresh_token.reveal() == "rt-1");
+}
+
+TEST_CASE("complete_authorization refuses a reply that names no account when the application gave none", "[token]") {
+    Fixture f;
+    f.transport->expect(token_step(exchange_body, json_reply(200, R"({"token_type":"bearer","access_token":"at-1"})")));
+    try {
+        f.client.complete_authorization("https://app.example/callback?code=the-code&state=s", "s", redirect_uri);
+        FAIL("stored credentials without an account");
+    } catch (const ProtocolError& e) {
+        CHECK(std::string(e.what()).find("names no account") != std::string::npos);
+        CHECK(std::string(e.what()).find("at-1") == std::string::npos);
+    }
 }

@@ -7,9 +7,11 @@
 #include <calbridge/transport.hpp>
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -84,7 +86,10 @@ struct FullListener {
             ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
             fillers.push_back(fd);
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        // The queue is full once one filler's handshake has completed (a backlog of 0 holds
+        // one connection): wait for that, the first filler becoming writable.
+        pollfd first{fillers.front(), POLLOUT, 0};
+        REQUIRE(::poll(&first, 1, 10'000) == 1);
     }
     ~FullListener() {
         for (int fd : fillers) ::close(fd);
@@ -163,9 +168,19 @@ TEST_CASE("a cancellation from another thread ends an upload the server stopped 
     CallContext ctx;
     ctx.deadline = Clock::now() + 10s;
     ctx.cancel = std::make_shared<CancellationToken>();
-    std::thread canceller([&server, token = ctx.cancel] {
+    // The call is blocked writing once the server has the header and the sending thread has
+    // gone back to waiting on the socket after that (the poll hook runs only while it waits).
+    std::atomic<bool> header_seen{false};
+    std::atomic<int> waits_after_header{0};
+    ctx.cancel->poll_while_waiting(5ms, [&](CancellationToken&) {
+        if (!header_seen.load()) return;
+        waits_after_header.fetch_add(1);
+        waits_after_header.notify_all();
+    });
+    std::thread canceller([&server, &header_seen, &waits_after_header, token = ctx.cancel] {
         server.wait_for_hit("cancel-upload");  // the server has the header: the upload is under way
-        std::this_thread::sleep_for(200ms);
+        header_seen.store(true);
+        waits_after_header.wait(0);  // ... and the sender is blocked on a full socket
         token->cancel();
     });
     const auto start = Clock::now();
@@ -176,10 +191,13 @@ TEST_CASE("a cancellation from another thread ends an upload the server stopped 
         cancelled = true;
         CHECK(e.details().request_sent);
     }
+    // Should the call end some other way, the canceller must not wait for ever.
+    int none = 0;
+    if (waits_after_header.compare_exchange_strong(none, -1)) waits_after_header.notify_all();
     const auto elapsed = Clock::now() - start;
     canceller.join();
     CHECK(cancelled);
-    CHECK(elapsed >= 200ms);
+    CHECK(waits_after_header.load() >= 1);
     CHECK(elapsed <= 10s - 1s);  // ended by the cancel, not by the deadline
 }
 

@@ -244,8 +244,8 @@ TEST_CASE("a response with Connection: close is not pooled") {
 TEST_CASE("a connection the server closed while idle is not reused, even for a POST") {
     auto& server = TlsTestServer::get();
     auto transport = make_http_transport(test_options());
-    CHECK(get(*transport, server.url("good", "/close-after")).status == 200);
-    std::this_thread::sleep_for(200ms);  // the server's FIN arrives
+    CHECK(get(*transport, server.url("good", "/close-after?key=idle-close")).status == 200);
+    server.wait_for_hit("idle-close");  // the server has closed the connection: its FIN is sent
     const auto res = post(*transport, server.url("good", "/echo"), "{}");
     CHECK(res.status == 200);
     CHECK(transport->stats().connections_opened == 2);

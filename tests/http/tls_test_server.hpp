@@ -23,8 +23,9 @@ public:
     // A field of the server's /stats: "connections", "handshakes", "requests", "connects".
     std::int64_t stat(const std::string& name) const;
     std::int64_t hits(const std::string& key) const;
-    // Waits (up to 10 s) until the server has seen a request with `key` (/hang, /flaky-close).
-    void wait_for_hit(const std::string& key) const;
+    // Waits (up to 10 s) until the server has counted `key` at least `n` times (/hang,
+    // /flaky-close, /stall-upload, /close-after): one request the server answers when it has.
+    void wait_for_hit(const std::string& key, std::int64_t n = 1) const;
 
     ~TlsTestServer();
 

@@ -22,9 +22,13 @@ The behaviour is chosen by the request path (query parameters in brackets):
   /huge-body?size=N         a body of N bytes; [&chunked=1] as chunks
   /redirect                 302 to /echo
   /connection-close         /echo with "Connection: close", then closes
-  /close-after              /echo (keep-alive by its headers), then closes the connection
+  /close-after[?key=K]      /echo (keep-alive by its headers), then closes the connection; the
+                            close is counted in /hits?key=K once it has been done
   /early-hints              a 103 response, then /echo
   /malformed                a reply that is not HTTP
+  /hits?key=K[&at_least=N&wait_ms=T]
+                            how many times K was counted; with at_least, answers as soon as the
+                            count reaches N (or after T ms, 10000 by default, with the count then)
   /stats, /reset            connection, handshake and request counters of the whole server
 """
 
@@ -49,6 +53,7 @@ OPENSSL = os.environ.get("CALBRIDGE_OPENSSL", "openssl")
 SAN_GOOD = "DNS:localhost,DNS:calbridge.test,IP:127.0.0.1"
 
 LOCK = threading.Lock()
+HIT = threading.Condition(LOCK)  # notified whenever HITS changes
 STATS = {"connections": 0, "handshakes": 0, "requests": 0, "connects": 0}
 HITS = {}
 CONNECTION_IDS = iter(range(1, 1 << 62))
@@ -58,6 +63,13 @@ SERIALS = iter(range(100, 1 << 30))
 def count(name, n=1):
     with LOCK:
         STATS[name] += n
+
+
+def hit(key):
+    with HIT:
+        HITS[key] = HITS.get(key, 0) + 1
+        HIT.notify_all()
+        return HITS[key]
 
 
 def run_openssl(*args, cwd):
@@ -195,8 +207,7 @@ class Handler(BaseHTTPRequestHandler):
             # writes block.
             key = self.query().get("key")
             if key:
-                with LOCK:
-                    HITS[key] = HITS.get(key, 0) + 1
+                hit(key)
             self.close_connection = True
             time.sleep(3)
             return
@@ -209,8 +220,7 @@ class Handler(BaseHTTPRequestHandler):
             self.echo(body, status=int(q.get("code", "200")))
         elif path == "/hang":
             if "key" in q:
-                with LOCK:
-                    HITS[q["key"]] = HITS.get(q["key"], 0) + 1
+                hit(q["key"])
             self.wait_for_client_close()
         elif path == "/trickle":
             self.trickle(q.get("phase", "body"))
@@ -222,16 +232,17 @@ class Handler(BaseHTTPRequestHandler):
             self.drop()
         elif path == "/flaky-close":
             key = q.get("key", "")
-            with LOCK:
-                HITS[key] = HITS.get(key, 0) + 1
-                first = HITS[key] == 1
-            if first:
+            if hit(key) == 1:
                 self.drop()
             else:
                 self.echo(body)
         elif path == "/hits":
-            with LOCK:
-                n = HITS.get(q.get("key", ""), 0)
+            key = q.get("key", "")
+            at_least = int(q.get("at_least", "0"))
+            give_up = time.monotonic() + int(q.get("wait_ms", "10000")) / 1000
+            with HIT:
+                HIT.wait_for(lambda: HITS.get(key, 0) >= at_least, timeout=max(0.0, give_up - time.monotonic()))
+                n = HITS.get(key, 0)
             self.reply(200, json.dumps({"hits": n}).encode())
         elif path == "/huge-headers":
             self.reply(200, b"{}", [("X-Big", "b" * int(q.get("size", "100000")))])
@@ -258,6 +269,8 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/close-after":
             self.echo(body)
             self.drop()
+            if "key" in q:
+                hit(q["key"])
         elif path == "/early-hints":
             self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n")
             self.echo(body)

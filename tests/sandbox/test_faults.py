@@ -68,7 +68,10 @@ def test_delay_fault_waits_without_blocking_other_requests(sandbox: Sandbox, tok
 
     th = threading.Thread(target=call_slow)
     th.start()
-    time.sleep(0.2)
+    # The slow request has arrived once its rule is used up (a used-up rule leaves the list).
+    give_up = time.monotonic() + 20
+    while sandbox.admin_ok("GET", "/admin/faults")["faults"]:
+        assert time.monotonic() < give_up, "the delayed request never reached the sandbox"
     # Meanwhile, many quick requests are served (more than the sandbox has threads).
     quick_started = time.monotonic()
     conn = sandbox.connection()

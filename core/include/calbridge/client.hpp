@@ -71,22 +71,29 @@ public:
                                                const AuthorizationOptions& options) const;
 
     // The redirect back: checks it (parse_callback), exchanges the code, and writes the
-    // credentials to the store (replace: a new authorization wins over whatever was there).
-    // ProtocolError when the reply names no account (neither account_id nor sub).
+    // credentials to the store (replace: a new authorization wins over whatever was there),
+    // under the account the reply names (account_id, else sub).
+    //
+    // `account` is for token endpoints that name none (a plain RFC 6749 server sends neither):
+    // the key the application chose for this grant, which then becomes the credentials'
+    // account_id. A reply that names an account wins over it. ProtocolError when neither side
+    // names one: the credentials could not be stored (the code is spent by then).
     Credentials complete_authorization(std::string_view callback, std::string_view expected_state,
                                        std::string_view redirect_uri,
                                        const std::optional<Secret>& code_verifier = std::nullopt,
-                                       const CallOptions& options = {}) const;
+                                       const CallOptions& options = {}, std::string_view account = {}) const;
     // The same with what authorization_request returned.
     Credentials complete_authorization(std::string_view callback, const AuthorizationRequest& request,
-                                       const CallOptions& options = {}) const;
+                                       const CallOptions& options = {}, std::string_view account = {}) const;
 
     // The token endpoint alone: nothing is read from or written to the store.
     // A code exchange or a refresh is sent again only after a failure that kept it from
     // leaving this machine (a replayed code or rotated refresh token can cost the grant).
+    // `account` as for complete_authorization; here an unnamed account is not an error (the
+    // credentials come back with an empty account_key()).
     Credentials exchange_code(const Secret& code, std::string_view redirect_uri,
                               const std::optional<Secret>& code_verifier = std::nullopt,
-                              const CallOptions& options = {}) const;
+                              const CallOptions& options = {}, std::string_view account = {}) const;
     // Keeps the refresh token (and account, scope) of `credentials` when the reply has none.
     Credentials refresh(const Credentials& credentials, const CallOptions& options = {}) const;
     // Revokes the grant with its refresh token (the access token when there is none). The store

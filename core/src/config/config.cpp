@@ -25,6 +25,13 @@ bool has_control_or_space(std::string_view s) {
     });
 }
 
+bool has_control(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7F;
+    });
+}
+
 std::string lower(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -123,8 +130,11 @@ void validate(ClientOptions& o) {
         throw ConfigurationError("client_id contains whitespace or control characters");
     }
     if (o.client_secret.empty()) throw ConfigurationError("client_secret is empty");
-    if (has_control_or_space(o.client_secret.reveal())) {
-        throw ConfigurationError("client_secret contains whitespace or control characters");
+    // RFC 6749 Appendix A.2: client-secret = *VSCHAR (%x20-7E), so spaces are allowed; bytes
+    // above 0x7E are let through as before. Token requests percent-encode it (in the body, and
+    // in HTTP Basic before base64, §2.3.1). Control characters could split a header: refused.
+    if (has_control(o.client_secret.reveal())) {
+        throw ConfigurationError("client_secret contains control characters");
     }
     for (const auto& uri : o.redirect_uris) check_registered_redirect_uri(uri, o.require_secure_redirect_uri);
     if (o.timeouts.connect.count() <= 0) throw ConfigurationError("connect timeout must be positive");

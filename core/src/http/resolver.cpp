@@ -28,24 +28,14 @@ struct Resolver::Lookup {
         return done.load(std::memory_order_acquire) && error == 0 && now < expires;
     }
 
-    void run(const std::string& host, std::uint16_t port, std::chrono::milliseconds ttl) {
-        addrinfo hints{};
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
-        addrinfo* list = nullptr;
-        const std::string service = std::to_string(port);
-        const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list);
+    void run(const NameLookup& name_lookup, const std::string& host, std::uint16_t port,
+             std::chrono::milliseconds ttl) {
         std::vector<ResolvedAddress> found;
-        if (rc == 0) {
-            for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-                if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
-                ResolvedAddress a;
-                std::memcpy(&a.address, ai->ai_addr, ai->ai_addrlen);
-                a.size = ai->ai_addrlen;
-                found.push_back(a);
-            }
-            ::freeaddrinfo(list);
+        int rc = EAI_FAIL;
+        try {
+            rc = name_lookup(host, port, found);
+        } catch (...) {
+            found.clear();  // a substituted lookup that throws counts as a failed one
         }
         {
             std::lock_guard lock(mutex);
@@ -58,8 +48,30 @@ struct Resolver::Lookup {
     }
 };
 
-Resolver::Resolver(std::chrono::milliseconds ttl)
-    : ttl_(ttl), generation_(fork_generation()), fork_guard_(mutex_, &Resolver::after_fork_in_child, this) {}
+int system_name_lookup(const std::string& host, std::uint16_t port, std::vector<ResolvedAddress>& found) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
+    addrinfo* list = nullptr;
+    const std::string service = std::to_string(port);
+    const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list);
+    if (rc != 0) return rc;
+    for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+        if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
+        ResolvedAddress a;
+        std::memcpy(&a.address, ai->ai_addr, ai->ai_addrlen);
+        a.size = ai->ai_addrlen;
+        found.push_back(a);
+    }
+    ::freeaddrinfo(list);
+    return 0;
+}
+
+Resolver::Resolver(std::chrono::milliseconds ttl, NameLookup lookup)
+    : ttl_(ttl),
+      name_lookup_(lookup ? std::move(lookup) : NameLookup(system_name_lookup)),
+      generation_(fork_generation()), fork_guard_(mutex_, &Resolver::after_fork_in_child, this) {}
 
 Resolver::~Resolver() = default;
 
@@ -114,9 +126,11 @@ std::vector<ResolvedAddress> Resolver::resolve(const std::string& host, std::uin
     }
     if (start) {
         try {
-            std::thread([lookup, host, port, ttl = ttl_] { lookup->run(host, port, ttl); }).detach();
+            std::thread([lookup, name_lookup = name_lookup_, host, port, ttl = ttl_] {
+                lookup->run(name_lookup, host, port, ttl);
+            }).detach();
         } catch (const std::system_error&) {
-            lookup->run(host, port, ttl_);  // no thread to be had: resolve here, unbounded
+            lookup->run(name_lookup_, host, port, ttl_);  // no thread to be had: resolve here, unbounded
         }
     }
 

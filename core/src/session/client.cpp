@@ -1,4 +1,6 @@
 #include <calbridge/client.hpp>
+
+#include <algorithm>
 #include <calbridge/errors.hpp>
 
 #include "session/client_state.hpp"
@@ -23,34 +25,44 @@ AuthorizationRequest Client::authorization_request(std::string_view redirect_uri
 
 Credentials Client::complete_authorization(std::string_view callback, std::string_view expected_state,
                                            std::string_view redirect_uri, const std::optional<Secret>& code_verifier,
-                                           const CallOptions& options) const {
+                                           const CallOptions& options, std::string_view account) const {
     // The callback URL holds the code: it is never logged, and parse_callback's errors never
     // quote it.
     const AuthorizationCallback parsed = parse_callback(callback, expected_state);
-    Credentials credentials = exchange_code(parsed.code, redirect_uri, code_verifier, options);
-    const std::string account = credentials.account_key();
-    if (account.empty()) {
-        throw ProtocolError("code exchange: the token reply names no account (neither account_id nor sub), so the "
-                            "credentials cannot be stored");
+    Credentials credentials = exchange_code(parsed.code, redirect_uri, code_verifier, options, account);
+    const std::string key = credentials.account_key();
+    if (key.empty()) {
+        throw ProtocolError("code exchange: the token reply names no account (neither account_id nor sub) and the "
+                            "application gave none, so the credentials cannot be stored");
     }
     // A new authorization wins over whatever the store had: replace, not compare-and-swap.
-    const std::uint64_t version = detail::store_replace(*state_->store, account, credentials);
-    if (auto live = state_->accounts.find(account)) live->adopt(credentials, version);
+    const std::uint64_t version = detail::store_replace(*state_->store, key, credentials);
+    if (auto live = state_->accounts.find(key)) live->adopt(credentials, version);
     state_->env.log(LogLevel::debug, [&] {
-        return "account " + account + ": stored the new authorization (version " + std::to_string(version) + ")";
+        return "account " + key + ": stored the new authorization (version " + std::to_string(version) + ")";
     });
     return credentials;
 }
 
 Credentials Client::complete_authorization(std::string_view callback, const AuthorizationRequest& request,
-                                           const CallOptions& options) const {
-    return complete_authorization(callback, request.state, request.redirect_uri, request.code_verifier, options);
+                                           const CallOptions& options, std::string_view account) const {
+    return complete_authorization(callback, request.state, request.redirect_uri, request.code_verifier, options,
+                                  account);
 }
 
 Credentials Client::exchange_code(const Secret& code, std::string_view redirect_uri,
-                                  const std::optional<Secret>& code_verifier, const CallOptions& options) const {
+                                  const std::optional<Secret>& code_verifier, const CallOptions& options,
+                                  std::string_view account) const {
+    if (account.size() > 255 || std::any_of(account.begin(), account.end(), [](unsigned char ch) {
+            return ch < 0x21 || ch == 0x7f;
+        })) {
+        throw InvalidArgumentError("account must be at most 255 characters, without whitespace or control characters");
+    }
     detail::Call call = state_->start_call(options);
-    return state_->token_endpoint.exchange_code(call, code, redirect_uri, code_verifier ? &*code_verifier : nullptr);
+    Credentials credentials =
+        state_->token_endpoint.exchange_code(call, code, redirect_uri, code_verifier ? &*code_verifier : nullptr);
+    if (credentials.account_key().empty() && !account.empty()) credentials.account_id = std::string(account);
+    return credentials;
 }
 
 Credentials Client::refresh(const Credentials& credentials, const CallOptions& options) const {

@@ -33,6 +33,25 @@ void throw_unless_success(const TokenRequest& request, const HttpResponse& respo
     throw_http_error(request.http, response, request.redactor, now);
 }
 
+// RFC 6749 §5.1: token_type is case-insensitive.
+bool is_bearer(std::string_view type) noexcept {
+    constexpr std::string_view bearer = "bearer";
+    if (type.size() != bearer.size()) return false;
+    for (std::size_t i = 0; i < type.size(); ++i) {
+        const char c = type[i] >= 'A' && type[i] <= 'Z' ? static_cast<char>(type[i] - 'A' + 'a') : type[i];
+        if (c != bearer[i]) return false;
+    }
+    return true;
+}
+
+// The type as the reply gave it, for the message: printable ASCII only, at most 40 characters.
+std::string quoted_type(std::string_view type) {
+    std::string out = "\"";
+    for (const char c : type.substr(0, 40)) out += c >= 0x20 && c < 0x7f ? c : '?';
+    if (type.size() > 40) out += "...";
+    return out + "\"";
+}
+
 bool is_json_object(std::string_view body) {
     boost::system::error_code ec;
     const boost::json::value v = boost::json::parse(body, ec);
@@ -54,7 +73,17 @@ Credentials read_token_reply(const TokenRequest& request, const HttpResponse& re
         }
         throw ProtocolError(message, std::move(details));
     }
-    return Credentials::from_token_response(response.body, requested_at);
+    Credentials credentials = Credentials::from_token_response(response.body, requested_at);
+    // Every call sends the access token as "Authorization: Bearer"; a token of another type
+    // (RFC 6749 §7.1: "mac", "DPoP", ...) would be misused that way, so it is refused.
+    if (!is_bearer(credentials.token_type)) {
+        ErrorDetails details;
+        details.http_status = response.status;
+        throw ProtocolError(std::string(doing) + ": the token reply's token_type is " +
+                                quoted_type(credentials.token_type) + "; calbridge sends only bearer tokens",
+                            std::move(details));
+    }
+    return credentials;
 }
 
 void read_revoke_reply(const TokenRequest& request, const HttpResponse& response, WallTime now,
