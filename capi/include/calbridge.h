@@ -660,9 +660,9 @@ CALBRIDGE_EXTERN int calbridge_client_complete_authorization_with_state(
  * `sub`, as a plain RFC 6749 server): `account` is the key the application chose for this
  * grant (at most 255 characters, no whitespace or control characters); the credentials are
  * stored under it and it becomes their account_id. A reply that names an account wins over it.
- * NULL `account`: none, exactly as the functions above. CALBRIDGE_EPROTOCOL when neither the
- * reply nor `account` names one (the code is spent by then); CALBRIDGE_EINVALID_ARGUMENT for
- * an invalid `account`, before anything is sent. */
+ * NULL (or "") `account`: none, exactly as the functions above. CALBRIDGE_EPROTOCOL when
+ * neither the reply nor `account` names one (the code is spent by then);
+ * CALBRIDGE_EINVALID_ARGUMENT for an invalid `account`, before anything is sent. */
 CALBRIDGE_EXTERN int calbridge_client_complete_authorization_for_account(calbridge_credentials **out,
                                                                          calbridge_client *client,
                                                                          const calbridge_authorization *authorization,
@@ -685,8 +685,9 @@ CALBRIDGE_EXTERN int calbridge_client_exchange_code(calbridge_credentials **out,
                                                     const char *code_verifier, const calbridge_call_options *options);
 
 /* The same, with the account key the application chose for a reply that names no account (see
- * calbridge_client_complete_authorization_for_account); NULL `account`: none. Here an unnamed
- * account is not an error: calbridge_credentials_account_key() of the result is then "". */
+ * calbridge_client_complete_authorization_for_account); NULL (or "") `account`: none. Here
+ * an unnamed account is not an error: calbridge_credentials_account_key() of the result is
+ * then "". */
 CALBRIDGE_EXTERN int calbridge_client_exchange_code_for_account(calbridge_credentials **out, calbridge_client *client,
                                                                 const char *code, const char *redirect_uri,
                                                                 const char *code_verifier, const char *account,

@@ -117,6 +117,7 @@ def test_the_whole_grant_against_an_rfc6749_server(
     # RFC 7009: revoking the grant (with its current refresh token) ends it; then the calls fail.
     client.revoke(stored[0])
     assert server.unknown_revocations == 0 and len(server.revocations) == 1
+    assert server.current_refresh_token() is None  # the server's only grant is revoked
     with pytest.raises(calbridge.InvalidGrantError):
         session.request("GET", "/api/me")
     # A token the server does not know: 200 all the same (RFC 7009 §2.2).
