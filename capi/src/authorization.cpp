@@ -38,7 +38,6 @@ const char* borrowed(const calbridge_authorization* authorization, const std::st
     return (authorization->request.*field).c_str();
 }
 
-
 // The redirect back, for the entry point `name` (its messages name it); `account` NULL: none.
 int complete(const char* name, calbridge_credentials** out, calbridge_client* client,
              const calbridge_authorization* authorization, const char* callback_url, const char* account,

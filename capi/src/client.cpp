@@ -95,7 +95,6 @@ calbridge::RetryPolicy retry_policy(const calbridge_client_options& o) {
     return retry;
 }
 
-
 // The token endpoint alone, for the entry point `name` (its messages name it); `account` NULL:
 // none.
 int exchange_code(const char* name, calbridge_credentials** out, calbridge_client* client, const char* code,
