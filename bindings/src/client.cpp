@@ -119,25 +119,28 @@ void init_client(py::module_& m) {
              py::arg("avoid_linking"), py::arg("link_token"), py::arg("provider_name"), py::arg("delegated_scope"))
         .def("complete_authorization",
              [](const Client& c, std::string callback, std::string expected_state, std::string redirect_uri,
-                std::optional<std::string> code_verifier, std::optional<double> timeout) {
+                std::optional<std::string> code_verifier, std::optional<std::string> account,
+                std::optional<double> timeout) {
                  const auto verifier = optional_secret(code_verifier);
                  return run_blocking([&](const auto& token) {
                      return c.complete_authorization(callback, expected_state, redirect_uri, verifier,
-                                                     call_options(timeout, token));
+                                                     call_options(timeout, token), account.value_or(""));
                  });
              },
              py::arg("callback"), py::kw_only(), py::arg("expected_state"), py::arg("redirect_uri"),
-             py::arg("code_verifier"), py::arg("timeout"))
+             py::arg("code_verifier"), py::arg("account"), py::arg("timeout"))
         .def("exchange_code",
              [](const Client& c, std::string code, std::string redirect_uri, std::optional<std::string> code_verifier,
-                std::optional<double> timeout) {
+                std::optional<std::string> account, std::optional<double> timeout) {
                  const Secret secret_code(std::move(code));
                  const auto verifier = optional_secret(code_verifier);
                  return run_blocking([&](const auto& token) {
-                     return c.exchange_code(secret_code, redirect_uri, verifier, call_options(timeout, token));
+                     return c.exchange_code(secret_code, redirect_uri, verifier, call_options(timeout, token),
+                                            account.value_or(""));
                  });
              },
-             py::arg("code"), py::kw_only(), py::arg("redirect_uri"), py::arg("code_verifier"), py::arg("timeout"))
+             py::arg("code"), py::kw_only(), py::arg("redirect_uri"), py::arg("code_verifier"), py::arg("account"),
+             py::arg("timeout"))
         .def("refresh",
              [](const Client& c, const Credentials& credentials, std::optional<double> timeout) {
                  return run_blocking(

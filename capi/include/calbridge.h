@@ -656,6 +656,23 @@ CALBRIDGE_EXTERN int calbridge_client_complete_authorization_with_state(
     calbridge_credentials **out, calbridge_client *client, const char *callback_url, const char *expected_state,
     const char *redirect_uri, const char *code_verifier, const calbridge_call_options *options);
 
+/* The same two, for token endpoints whose reply names no account (neither `account_id` nor
+ * `sub`, as a plain RFC 6749 server): `account` is the key the application chose for this
+ * grant (at most 255 characters, no whitespace or control characters); the credentials are
+ * stored under it and it becomes their account_id. A reply that names an account wins over it.
+ * NULL (or "") `account`: none, exactly as the functions above. CALBRIDGE_EPROTOCOL when
+ * neither the reply nor `account` names one (the code is spent by then);
+ * CALBRIDGE_EINVALID_ARGUMENT for an invalid `account`, before anything is sent. */
+CALBRIDGE_EXTERN int calbridge_client_complete_authorization_for_account(calbridge_credentials **out,
+                                                                         calbridge_client *client,
+                                                                         const calbridge_authorization *authorization,
+                                                                         const char *callback_url, const char *account,
+                                                                         const calbridge_call_options *options);
+
+CALBRIDGE_EXTERN int calbridge_client_complete_authorization_with_state_for_account(
+    calbridge_credentials **out, calbridge_client *client, const char *callback_url, const char *expected_state,
+    const char *redirect_uri, const char *code_verifier, const char *account, const calbridge_call_options *options);
+
 /* ---------------------------------------------------------------------------------------- */
 /* The token endpoint alone (nothing is read from or written to the token store)           */
 /* ---------------------------------------------------------------------------------------- */
@@ -666,6 +683,15 @@ CALBRIDGE_EXTERN int calbridge_client_complete_authorization_with_state(
 CALBRIDGE_EXTERN int calbridge_client_exchange_code(calbridge_credentials **out, calbridge_client *client,
                                                     const char *code, const char *redirect_uri,
                                                     const char *code_verifier, const calbridge_call_options *options);
+
+/* The same, with the account key the application chose for a reply that names no account (see
+ * calbridge_client_complete_authorization_for_account); NULL (or "") `account`: none. Here
+ * an unnamed account is not an error: calbridge_credentials_account_key() of the result is
+ * then "". */
+CALBRIDGE_EXTERN int calbridge_client_exchange_code_for_account(calbridge_credentials **out, calbridge_client *client,
+                                                                const char *code, const char *redirect_uri,
+                                                                const char *code_verifier, const char *account,
+                                                                const calbridge_call_options *options);
 
 /* Refreshes `credentials` (their refresh token, account and scope are kept when the reply has
  * none). CALBRIDGE_EINVALID_GRANT: the user must authorize again. The caller owns *out: free

@@ -38,6 +38,37 @@ const char* borrowed(const calbridge_authorization* authorization, const std::st
     return (authorization->request.*field).c_str();
 }
 
+// The redirect back, for the entry point `name` (its messages name it); `account` NULL: none.
+int complete(const char* name, calbridge_credentials** out, calbridge_client* client,
+             const calbridge_authorization* authorization, const char* callback_url, const char* account,
+             const calbridge_call_options* options) {
+    return guard(name, [&] {
+        auto*& result = output(out, "out");
+        auto& c = required(client, "client");
+        const auto& request = required(authorization, "authorization").request;
+        const auto callback = required_string(callback_url, "callback_url");
+        result = new_credentials_handle(
+            c.client.complete_authorization(callback, request, call_options(options), or_empty(account)));
+    });
+}
+
+int complete_with_state(const char* name, calbridge_credentials** out, calbridge_client* client,
+                        const char* callback_url, const char* expected_state, const char* redirect_uri,
+                        const char* code_verifier, const char* account, const calbridge_call_options* options) {
+    return guard(name, [&] {
+        auto*& result = output(out, "out");
+        auto& c = required(client, "client");
+        const auto callback = required_string(callback_url, "callback_url");
+        const auto state = required_string(expected_state, "expected_state");
+        const auto redirect = required_string(redirect_uri, "redirect_uri");
+        std::optional<calbridge::Secret> verifier;
+        if (code_verifier != nullptr) verifier.emplace(std::string(code_verifier));
+        result = new_credentials_handle(c.client.complete_authorization(callback, state, redirect, verifier,
+                                                                        call_options(options),
+                                                                        or_empty(account)));
+    });
+}
+
 }  // namespace
 
 extern "C" {
@@ -83,30 +114,29 @@ void calbridge_authorization_free(calbridge_authorization* authorization) { dele
 int calbridge_client_complete_authorization(calbridge_credentials** out, calbridge_client* client,
                                             const calbridge_authorization* authorization, const char* callback_url,
                                             const calbridge_call_options* options) {
-    return guard(__func__, [&] {
-        auto*& result = output(out, "out");
-        auto& c = required(client, "client");
-        const auto& request = required(authorization, "authorization").request;
-        const auto callback = required_string(callback_url, "callback_url");
-        result = new_credentials_handle(c.client.complete_authorization(callback, request, call_options(options)));
-    });
+    return complete(__func__, out, client, authorization, callback_url, nullptr, options);
+}
+
+int calbridge_client_complete_authorization_for_account(calbridge_credentials** out, calbridge_client* client,
+                                                        const calbridge_authorization* authorization,
+                                                        const char* callback_url, const char* account,
+                                                        const calbridge_call_options* options) {
+    return complete(__func__, out, client, authorization, callback_url, account, options);
 }
 
 int calbridge_client_complete_authorization_with_state(calbridge_credentials** out, calbridge_client* client,
                                                        const char* callback_url, const char* expected_state,
                                                        const char* redirect_uri, const char* code_verifier,
                                                        const calbridge_call_options* options) {
-    return guard(__func__, [&] {
-        auto*& result = output(out, "out");
-        auto& c = required(client, "client");
-        const auto callback = required_string(callback_url, "callback_url");
-        const auto state = required_string(expected_state, "expected_state");
-        const auto redirect = required_string(redirect_uri, "redirect_uri");
-        std::optional<calbridge::Secret> verifier;
-        if (code_verifier != nullptr) verifier.emplace(std::string(code_verifier));
-        result = new_credentials_handle(
-            c.client.complete_authorization(callback, state, redirect, verifier, call_options(options)));
-    });
+    return complete_with_state(__func__, out, client, callback_url, expected_state, redirect_uri, code_verifier,
+                               nullptr, options);
+}
+
+int calbridge_client_complete_authorization_with_state_for_account(
+    calbridge_credentials** out, calbridge_client* client, const char* callback_url, const char* expected_state,
+    const char* redirect_uri, const char* code_verifier, const char* account, const calbridge_call_options* options) {
+    return complete_with_state(__func__, out, client, callback_url, expected_state, redirect_uri, code_verifier,
+                               account, options);
 }
 
 }  // extern "C"

@@ -95,6 +95,22 @@ calbridge::RetryPolicy retry_policy(const calbridge_client_options& o) {
     return retry;
 }
 
+// The token endpoint alone, for the entry point `name` (its messages name it); `account` NULL:
+// none.
+int exchange_code(const char* name, calbridge_credentials** out, calbridge_client* client, const char* code,
+                  const char* redirect_uri, const char* code_verifier, const char* account,
+                  const calbridge_call_options* options) {
+    return guard(name, [&] {
+        auto*& result = output(out, "out");
+        auto& c = required(client, "client");
+        const calbridge::Secret secret_code(std::string(required_string(code, "code")));
+        const auto redirect = required_string(redirect_uri, "redirect_uri");
+        auto credentials = c.client.exchange_code(secret_code, redirect, optional_secret(code_verifier),
+                                                  call_options(options), or_empty(account));
+        result = new_credentials_handle(std::move(credentials));
+    });
+}
+
 }  // namespace
 
 extern "C" {
@@ -158,15 +174,13 @@ int calbridge_client_forget_account(int* out_removed, calbridge_client* client, 
 int calbridge_client_exchange_code(calbridge_credentials** out, calbridge_client* client, const char* code,
                                    const char* redirect_uri, const char* code_verifier,
                                    const calbridge_call_options* options) {
-    return guard(__func__, [&] {
-        auto*& result = output(out, "out");
-        auto& c = required(client, "client");
-        const calbridge::Secret secret_code(std::string(required_string(code, "code")));
-        const auto redirect = required_string(redirect_uri, "redirect_uri");
-        auto credentials = c.client.exchange_code(secret_code, redirect, optional_secret(code_verifier),
-                                                  call_options(options));
-        result = new_credentials_handle(std::move(credentials));
-    });
+    return exchange_code(__func__, out, client, code, redirect_uri, code_verifier, nullptr, options);
+}
+
+int calbridge_client_exchange_code_for_account(calbridge_credentials** out, calbridge_client* client, const char* code,
+                                               const char* redirect_uri, const char* code_verifier,
+                                               const char* account, const calbridge_call_options* options) {
+    return exchange_code(__func__, out, client, code, redirect_uri, code_verifier, account, options);
 }
 
 int calbridge_client_refresh(calbridge_credentials** out, calbridge_client* client,

@@ -81,6 +81,10 @@ T*& output(T** out, const char* name) {
 std::string_view required_string(const char* value, const char* name);
 // An optional input string: NULL is "not given".
 inline bool given(const char* value) noexcept { return value != nullptr; }
+// An optional input string where the core reads "" as "none": NULL is "".
+inline std::string_view or_empty(const char* value) noexcept {
+    return value == nullptr ? std::string_view() : std::string_view(value);
+}
 
 // A versioned options struct: its version must be one this library knows.
 void check_version(unsigned int version, unsigned int supported, const char* name);

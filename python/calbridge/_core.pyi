@@ -210,10 +210,17 @@ class Client:
         expected_state: str,
         redirect_uri: str,
         code_verifier: str | None,
+        account: str | None,
         timeout: float | None,
     ) -> Credentials: ...
     def exchange_code(
-        self, code: str, *, redirect_uri: str, code_verifier: str | None, timeout: float | None
+        self,
+        code: str,
+        *,
+        redirect_uri: str,
+        code_verifier: str | None,
+        account: str | None,
+        timeout: float | None,
     ) -> Credentials: ...
     def refresh(self, credentials: Credentials, *, timeout: float | None) -> Credentials: ...
     def revoke(self, credentials: Credentials, *, timeout: float | None) -> None: ...

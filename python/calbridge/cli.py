@@ -274,7 +274,7 @@ def _cmd_connect(args: argparse.Namespace) -> int:
 
     store = _store(args, home, create=True)
     assert store is not None
-    credentials = client.complete_authorization(callback, auth)
+    credentials = client.complete_authorization(callback, auth, account=args.account)
     store.replace(credentials.account_key, credentials)
     config["last_account"] = credentials.account_key
     config["accounts"] = _load_config(home).get("accounts", [])
@@ -536,6 +536,11 @@ def _parser() -> argparse.ArgumentParser:
     connect.add_argument("--port", type=int, default=0, help="port of the loopback redirect receiver (default: any free one)")
     connect.add_argument("--redirect-uri", help="a registered loopback redirect URI to listen on (or CALBRIDGE_REDIRECT_URI)")
     connect.add_argument("--pkce", action="store_true", help="add a PKCE S256 code challenge")
+    connect.add_argument(
+        "--account",
+        help="save the connection under this key when the server's token reply names no account "
+        "(a plain OAuth2 server: neither account_id nor sub); a reply that names one wins",
+    )
     connect.add_argument("--no-browser", action="store_true", help="only print the link")
     connect.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect (default 300)")
     _store_argument(connect)

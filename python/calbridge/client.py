@@ -226,7 +226,12 @@ class Client(_ApplicationCalls):
 
     @overload
     def complete_authorization(
-        self, callback_url: str, request: AuthorizationRequest, *, timeout: Seconds | None = None
+        self,
+        callback_url: str,
+        request: AuthorizationRequest,
+        *,
+        account: str | None = None,
+        timeout: Seconds | None = None,
     ) -> Credentials: ...
 
     @overload
@@ -237,6 +242,7 @@ class Client(_ApplicationCalls):
         expected_state: str,
         redirect_uri: str,
         code_verifier: str | None = None,
+        account: str | None = None,
         timeout: Seconds | None = None,
     ) -> Credentials: ...
 
@@ -248,11 +254,18 @@ class Client(_ApplicationCalls):
         expected_state: str | None = None,
         redirect_uri: str | None = None,
         code_verifier: str | None = None,
+        account: str | None = None,
         timeout: Seconds | None = None,
     ) -> Credentials:
         """The redirect back: checks it (state, errors), exchanges the code and saves the
         credentials in the store. ``callback_url`` is the full URL the browser came back to, or
-        its query string. Pass the :class:`AuthorizationRequest`, or its parts."""
+        its query string. Pass the :class:`AuthorizationRequest`, or its parts.
+
+        The credentials are stored under the account the token reply names (``account_id``,
+        else ``sub``). A plain OAuth2 server names none: pass ``account``, the key your
+        application chose for this user (at most 255 characters, no whitespace); it becomes the
+        credentials' ``account_id``. A reply that names an account wins over it. Neither:
+        :class:`ProtocolError` (the code is spent by then)."""
         if request is not None:
             expected_state = request.state if expected_state is None else expected_state
             redirect_uri = request.redirect_uri if redirect_uri is None else redirect_uri
@@ -264,6 +277,7 @@ class Client(_ApplicationCalls):
             expected_state=expected_state,
             redirect_uri=redirect_uri,
             code_verifier=code_verifier,
+            account=account,
             timeout=seconds(timeout, "timeout"),
         )
         return Credentials._wrap(native)
@@ -271,12 +285,24 @@ class Client(_ApplicationCalls):
     # --- the token endpoint -------------------------------------------------------------------
 
     def exchange_code(
-        self, code: str, redirect_uri: str, code_verifier: str | None = None, *, timeout: Seconds | None = None
+        self,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str | None = None,
+        *,
+        account: str | None = None,
+        timeout: Seconds | None = None,
     ) -> Credentials:
-        """Exchanges an authorization code (nothing is read from or written to the store)."""
+        """Exchanges an authorization code (nothing is read from or written to the store).
+        ``account`` as for :meth:`complete_authorization`; here a reply that names no account is
+        not an error (``account_key`` is then "")."""
         return Credentials._wrap(
             self._native.exchange_code(
-                code, redirect_uri=redirect_uri, code_verifier=code_verifier, timeout=seconds(timeout, "timeout")
+                code,
+                redirect_uri=redirect_uri,
+                code_verifier=code_verifier,
+                account=account,
+                timeout=seconds(timeout, "timeout"),
             )
         )
 

@@ -93,8 +93,11 @@ static void remember_secrets(const calbridge_credentials *c) {
 
 static int contains(const char *text, const char *part) { return text != NULL && strstr(text, part) != NULL; }
 
-/* Connects the sandbox user through `client`: link, consent, redirect back. */
-static calbridge_credentials *connect_user(struct sandbox *sb, calbridge_client *client, const char *scope, int pkce) {
+/* Connects the sandbox user through `client`: link, consent, redirect back. `account`: the
+ * application's key for a reply that names no account (NULL: none); the sandbox's replies name
+ * one, which wins. */
+static calbridge_credentials *connect_user(struct sandbox *sb, calbridge_client *client, const char *scope, int pkce,
+                                           const char *account) {
     calbridge_authorization_options ao = CALBRIDGE_AUTHORIZATION_OPTIONS_INIT;
     calbridge_authorization *authorization = NULL;
     calbridge_credentials *credentials = NULL;
@@ -106,7 +109,12 @@ static calbridge_credentials *connect_user(struct sandbox *sb, calbridge_client 
     CHECK(redirect != NULL);
     if (redirect != NULL) {
         CHECK(contains(redirect, calbridge_authorization_state(authorization)));
-        CHECK_OK(calbridge_client_complete_authorization(&credentials, client, authorization, redirect, NULL));
+        if (account == NULL) {
+            CHECK_OK(calbridge_client_complete_authorization(&credentials, client, authorization, redirect, NULL));
+        } else {
+            CHECK_OK(calbridge_client_complete_authorization_for_account(&credentials, client, authorization, redirect,
+                                                                         account, NULL));
+        }
     }
     free(redirect);
     calbridge_authorization_free(authorization);
@@ -227,7 +235,7 @@ static void two_clients_refresh_once_through_the_lease(struct sandbox *sb) {
         o.token_store = &callbacks[i];
         CHECK_OK(calbridge_client_new(&clients[i], sb->client_id, sb->client_secret, &o));
     }
-    if (clients[0] != NULL && clients[1] != NULL) credentials = connect_user(sb, clients[0], "list_calendars", 0);
+    if (clients[0] != NULL && clients[1] != NULL) credentials = connect_user(sb, clients[0], "list_calendars", 0, NULL);
     if (credentials != NULL) {
         snprintf(account, sizeof account, "%s", calbridge_credentials_account_key(credentials));
         CHECK_OK(sandbox_expire_tokens(sb, account));
@@ -270,7 +278,7 @@ static void version_1_store_refreshes_without_lease(struct sandbox *sb) {
     callbacks = c_store_callbacks_v1(&store);
     o.token_store = &callbacks;
     REQUIRE_OK(calbridge_client_new(&client, sb->client_id, sb->client_secret, &o));
-    credentials = connect_user(sb, client, "list_calendars", 0);
+    credentials = connect_user(sb, client, "list_calendars", 0, NULL);
     if (credentials != NULL) {
         CHECK_OK(calbridge_session_new(&session, client, calbridge_credentials_account_key(credentials)));
         CHECK_OK(sandbox_expire_tokens(sb, calbridge_credentials_account_key(credentials)));
@@ -307,7 +315,7 @@ static void sqlite_store_by_name(struct sandbox *sb) {
     snprintf(name, sizeof name, "sqlite:%s/credentials.db", directory);
     o.token_store_name = name;
     REQUIRE_OK(calbridge_client_new(&client, sb->client_id, sb->client_secret, &o));
-    credentials = connect_user(sb, client, "list_calendars", 0);
+    credentials = connect_user(sb, client, "list_calendars", 0, NULL);
     if (credentials != NULL) {
         CHECK_OK(calbridge_session_new(&session, client, calbridge_credentials_account_key(credentials)));
         CHECK_OK(sandbox_expire_tokens(sb, calbridge_credentials_account_key(credentials)));
@@ -559,7 +567,7 @@ static void file_store_and_revoke_by_sub(struct sandbox *sb) {
     }
     o.token_store_directory = directory;
     REQUIRE_OK(calbridge_client_new(&client, sb->client_id, sb->client_secret, &o));
-    credentials = connect_user(sb, client, "read_account", 0);
+    credentials = connect_user(sb, client, "read_account", 0, NULL);
     if (credentials != NULL) {
         /* The file store wrote one file, readable by its owner only. */
         CHECK(only_json_file(directory, file, sizeof file) && stat(file, &st) == 0 && (st.st_mode & 0777) == 0600);
@@ -629,7 +637,8 @@ int main(void) {
 
     /* 1. The link, the consent, the redirect back: credentials, written to the C store. */
     authorization_link(client, &sb);
-    credentials = connect_user(&sb, client, SANDBOX_ALL_SCOPES, 1);
+    /* The application's key is ignored: the sandbox's reply names the account, and that wins. */
+    credentials = connect_user(&sb, client, SANDBOX_ALL_SCOPES, 1, "application-chosen-key");
     if (credentials == NULL) return check_summary("flow");
     snprintf(account, sizeof account, "%s", calbridge_credentials_account_key(credentials));
     CHECK(strcmp(account, SANDBOX_USER) == 0);

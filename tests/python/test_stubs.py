@@ -166,12 +166,13 @@ def calls(
         "Client.complete_authorization": (
             native_client.complete_authorization,
             {"callback": "?code=x&state=s", "expected_state": "other", "redirect_uri": "http://127.0.0.1/cb",
-             "code_verifier": None, **t},
+             "code_verifier": None, "account": None, **t},
         ),  # fmt: skip
         "Client.exchange_code": (
             native_client.exchange_code,
-            {"code": "not-a-code", "redirect_uri": calbridge_sandbox.redirect_uri, "code_verifier": None, **t},
-        ),
+            {"code": "not-a-code", "redirect_uri": calbridge_sandbox.redirect_uri, "code_verifier": None,
+             "account": None, **t},
+        ),  # fmt: skip
         "Client.refresh": (native_client.refresh, {"credentials": cred, **t}),
         "Client.revoke": (native_client.revoke, {"credentials": cred, **t}),
         "Client.revoke_sub": (native_client.revoke_sub, {"sub": "acc_nobody", **t}),
