@@ -7,6 +7,7 @@
 // joined with '.', list items as repeated keys). Timing and CPU cover the measured region only.
 #include <calbridge/client.hpp>
 #include <calbridge/errors.hpp>
+#include <calbridge/times.hpp>
 #include <calbridge/transport.hpp>
 #include <calbridge/version.hpp>
 
@@ -336,14 +337,17 @@ struct Bench {
         auto session = client->session(credentials("events_token"));
         calbridge::EventsQuery q;
         q.tzid = "Etc/UTC";
-        q.from = spec.get("events_from");
-        q.to = spec.get("events_to");
+        q.from = calbridge::parse_date(spec.get("events_from"));
+        q.to = calbridge::parse_date(spec.get("events_to"));
+        if (!q.from || !q.to) throw std::runtime_error("events_from and events_to must be YYYY-MM-DD dates");
         long long count = 0;
         Region r;
         auto pages = session.events(q);
         while (auto page = pages.next()) {
             for (const auto& e : *page) {
-                if (e.event_uid.empty() || e.start.time.empty()) throw std::runtime_error("event without uid or start");
+                if (e.event_uid.empty() || (!e.start.is_instant() && !e.start.is_date())) {
+                    throw std::runtime_error("event without uid or start");
+                }
                 ++count;
             }
         }

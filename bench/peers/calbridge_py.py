@@ -73,7 +73,7 @@ class Peer:
     def read_events(self, session: calbridge.Session) -> int:
         count = 0
         for event in session.events(from_=self.spec["events_from"], to=self.spec["events_to"], tzid="Etc/UTC"):
-            if not event.event_uid or not event.start.time:
+            if not event.event_uid or event.start is None:
                 raise CheckFailed("event without uid or start")
             count += 1
         return count

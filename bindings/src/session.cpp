@@ -1,6 +1,7 @@
 // Session (one user's connection), the calendar API's results, and the pages of events and
 // free/busy. Every call that may touch the network releases the GIL (run_blocking).
 #include "bindings.hpp"
+#include "times.hpp"
 
 #include <calbridge/api.hpp>
 #include <calbridge/session.hpp>
@@ -68,10 +69,10 @@ EventsQuery make_query(std::string tzid, std::optional<std::string> from, std::o
                        std::optional<bool> localized_times) {
     EventsQuery q;
     q.tzid = std::move(tzid);
-    q.from = std::move(from);
-    q.to = std::move(to);
+    q.from = query_date(from, "from_");
+    q.to = query_date(to, "to");
     q.calendar_ids = std::move(calendar_ids);
-    q.last_modified = std::move(last_modified);
+    q.last_modified = query_instant(last_modified, "last_modified");
     q.include_managed = include_managed;
     q.only_managed = only_managed;
     q.include_deleted = include_deleted;
@@ -97,26 +98,23 @@ void bind_results(py::module_& m) {
                    ", profile_name=" + quoted(c.profile_name) + (c.primary ? ", primary=True" : "") + ")";
         });
 
-    py::class_<EventTime>(m, "EventTime", "An event's start or end: a date or a time, and its time zone.")
-        .def_readonly("time", &EventTime::time)
-        .def_readonly("tzid", &EventTime::tzid)
-        .def("__eq__", [](const EventTime& a, const EventTime& b) { return a == b; }, py::arg("other"), py::is_operator())
-        .def("__hash__", [](const EventTime& t) { return py::hash(py::make_tuple(t.time, t.tzid)); })
-        .def("__repr__", [](const EventTime& t) {
-            return "EventTime(time=" + quoted(t.time) + (t.tzid.empty() ? "" : ", tzid=" + quoted(t.tzid)) + ")";
-        });
-
     py::class_<Event>(m, "Event", "An event (GET /v1/events).")
         .def_readonly("calendar_id", &Event::calendar_id)
         .def_readonly("event_uid", &Event::event_uid)
         .def_readonly("event_id", &Event::event_id)
         .def_readonly("summary", &Event::summary)
         .def_readonly("description", &Event::description)
-        .def_readonly("start", &Event::start)
-        .def_readonly("end", &Event::end)
+        .def_property_readonly("start", [](const Event& e) { return time_value(e.start); })
+        .def_property_readonly("end", [](const Event& e) { return time_value(e.end); })
+        .def_property_readonly("start_raw", [](const Event& e) { return e.start.time; })
+        .def_property_readonly("end_raw", [](const Event& e) { return e.end.time; })
+        .def_property_readonly("start_tzid", [](const Event& e) { return e.start.tzid; })
+        .def_property_readonly("end_tzid", [](const Event& e) { return e.end.tzid; })
         .def_readonly("deleted", &Event::deleted)
-        .def_readonly("created", &Event::created)
-        .def_readonly("updated", &Event::updated)
+        .def_property_readonly("created", [](const Event& e) { return utc_datetime(e.created_at); })
+        .def_property_readonly("updated", [](const Event& e) { return utc_datetime(e.updated_at); })
+        .def_readonly("created_raw", &Event::created)
+        .def_readonly("updated_raw", &Event::updated)
         .def_readonly("location", &Event::location)
         .def_readonly("participation_status", &Event::participation_status)
         .def_readonly("transparency", &Event::transparency)
@@ -131,8 +129,12 @@ void bind_results(py::module_& m) {
 
     py::class_<FreeBusyPeriod>(m, "FreeBusyPeriod", "A busy (or tentative, free) period (GET /v1/free_busy).")
         .def_readonly("calendar_id", &FreeBusyPeriod::calendar_id)
-        .def_readonly("start", &FreeBusyPeriod::start)
-        .def_readonly("end", &FreeBusyPeriod::end)
+        .def_property_readonly("start", [](const FreeBusyPeriod& p) { return time_value(p.start); })
+        .def_property_readonly("end", [](const FreeBusyPeriod& p) { return time_value(p.end); })
+        .def_property_readonly("start_raw", [](const FreeBusyPeriod& p) { return p.start.time; })
+        .def_property_readonly("end_raw", [](const FreeBusyPeriod& p) { return p.end.time; })
+        .def_property_readonly("start_tzid", [](const FreeBusyPeriod& p) { return p.start.tzid; })
+        .def_property_readonly("end_tzid", [](const FreeBusyPeriod& p) { return p.end.tzid; })
         .def_readonly("free_busy_status", &FreeBusyPeriod::free_busy_status)
         .def_property_readonly("raw", [](const FreeBusyPeriod& p) { return parse_json(p.raw_json); })
         .def("__repr__", [](const FreeBusyPeriod& p) {
@@ -217,8 +219,8 @@ void init_session(py::module_& m) {
                 std::vector<std::string> calendar_ids, std::optional<double> timeout) {
                  EventsQuery query;
                  query.tzid = std::move(tzid);
-                 query.from = std::move(from);
-                 query.to = std::move(to);
+                 query.from = query_date(from, "from_");
+                 query.to = query_date(to, "to");
                  query.calendar_ids = std::move(calendar_ids);
                  std::shared_ptr<CancellationToken> relay;
                  const CallOptions options = pages_options(timeout, relay);

@@ -804,11 +804,11 @@ CALBRIDGE_EXTERN int calbridge_session_profiles(char **out_json, calbridge_sessi
 typedef struct calbridge_events_query {
     unsigned int version;       /* CALBRIDGE_EVENTS_QUERY_VERSION */
     const char *tzid;           /* NULL: "Etc/UTC" */
-    const char *from;           /* "YYYY-MM-DD"; NULL: the server's default */
-    const char *to;             /* "YYYY-MM-DD"; NULL: the server's default */
+    const char *from;           /* "YYYY-MM-DD", inclusive; NULL: the server's default */
+    const char *to;             /* "YYYY-MM-DD", exclusive; NULL: the server's default */
     const char *const *calendar_ids;  /* calendar_id_count ids, sent as repeated calendar_ids[] */
     size_t calendar_id_count;
-    const char *last_modified;  /* RFC 3339 */
+    const char *last_modified;  /* RFC 3339, sent in UTC floored to the second */
     /* CALBRIDGE_UNSET, CALBRIDGE_TRUE or CALBRIDGE_FALSE (free/busy ignores what it does not know). */
     int include_managed;
     int only_managed;

@@ -2,6 +2,8 @@
 #include "errors.hpp"
 #include "handles.hpp"
 
+#include <calbridge/times.hpp>
+
 #include <string>
 
 using namespace calbridge::capi;
@@ -30,8 +32,13 @@ calbridge::EventsQuery events_query(const calbridge_events_query* query) {
     if (query == nullptr) return out;
     check_version(query->version, CALBRIDGE_EVENTS_QUERY_VERSION, "query");
     if (query->tzid != nullptr) out.tzid = query->tzid;
-    if (query->from != nullptr) out.from = std::string(query->from);
-    if (query->to != nullptr) out.to = std::string(query->to);
+    const auto date = [](const char* text, const char* name) {
+        auto d = calbridge::parse_date(text);
+        if (!d) invalid_argument(std::string("query->") + name + " is not a date (YYYY-MM-DD)");
+        return *d;
+    };
+    if (query->from != nullptr) out.from = date(query->from, "from");
+    if (query->to != nullptr) out.to = date(query->to, "to");
     if (query->calendar_id_count > 0) {
         if (query->calendar_ids == nullptr) invalid_argument("query->calendar_ids is NULL but calendar_id_count is not 0");
         for (std::size_t i = 0; i < query->calendar_id_count; ++i) {
@@ -41,7 +48,10 @@ calbridge::EventsQuery events_query(const calbridge_events_query* query) {
             out.calendar_ids.emplace_back(query->calendar_ids[i]);
         }
     }
-    if (query->last_modified != nullptr) out.last_modified = std::string(query->last_modified);
+    if (query->last_modified != nullptr) {
+        out.last_modified = calbridge::parse_rfc3339(query->last_modified);
+        if (!out.last_modified) invalid_argument("query->last_modified is not an RFC 3339 time");
+    }
     const auto tristate = [](int value, const char* name) -> std::optional<bool> {
         switch (value) {
             case CALBRIDGE_UNSET: return std::nullopt;

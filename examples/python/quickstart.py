@@ -29,7 +29,7 @@ def main() -> None:
             print("calendar:", calendar.calendar_name)
         week = session.events(from_=date.today(), to=date.today() + timedelta(days=7))
         for event in week:
-            print("event:", event.start.time, event.summary)
+            print("event:", event.start, event.summary)  # an aware datetime, or a date (all-day)
 
         try:
             session.request("GET", "/v1/not-a-thing")

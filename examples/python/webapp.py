@@ -109,7 +109,8 @@ def make_handler(app: App) -> type[http.server.BaseHTTPRequestHandler]:
             today = date.today()
             events = []
             for event in session.events(from_=today, to=today + timedelta(days=7)):
-                events.append(f"<li>{html.escape(event.start.time)}: {html.escape(event.summary)}</li>")
+                when = event.start.isoformat() if event.start is not None else event.start_raw
+                events.append(f"<li>{html.escape(when)}: {html.escape(event.summary)}</li>")
                 if len(events) == 10:
                     break
             body = (

@@ -94,7 +94,6 @@ from .stores import (
 Account = _core.Account
 Calendar = _core.Calendar
 Event = _core.Event
-EventTime = _core.EventTime
 FreeBusyPeriod = _core.FreeBusyPeriod
 Profile = _core.Profile
 UserInfo = _core.UserInfo
@@ -153,7 +152,6 @@ __all__ = [
     "Account",
     "Calendar",
     "Event",
-    "EventTime",
     "FreeBusyPeriod",
     "Profile",
     "UserInfo",

@@ -333,7 +333,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
     for event in events:
         if args.limit and shown >= args.limit:
             break
-        _say(f"{event.start.time:>25}  {event.end.time:>25}  {event.summary}")
+        _say(f"{event.start_raw:>25}  {event.end_raw:>25}  {event.summary}")
         shown += 1
     _say(f"({shown} events, {events.total_pages or events.current_page} pages)")
     return 0

@@ -92,7 +92,7 @@ def run_demo(verbose: int = 0) -> int:
                 first_page.append(event)
             count += 1
         for event in first_page:
-            _say(f"    {event.start.time} {event.summary}")
+            _say(f"    {event.start_raw} {event.summary}")
         _say(f"    ... {count} events in {events.current_page} pages")
 
         say_step("Created and deleted an event (upsert by your own event_id: safe to retry)")

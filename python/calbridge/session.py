@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Session", "Paged", "DateLike", "EventValue", "QueryValue"]
 
-#: ``from_``/``to`` of a query: a date, a datetime (its date in the query's time zone), or
-#: "YYYY-MM-DD".
+#: ``from_``/``to`` of a query: a date, an aware datetime (its date in the query's time zone), or
+#: "YYYY-MM-DD" (checked: an invalid date is an :class:`InvalidArgumentError`).
 DateLike = Union[date, datetime, str]
 #: What an event dict may hold: JSON values, and dates and datetimes (sent as ISO 8601).
 EventValue = Union[JSON, date, datetime, Sequence["EventValue"], Mapping[str, "EventValue"]]
@@ -115,9 +115,9 @@ def _query_date(value: DateLike | None, tzid: str, name: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(_zone(tzid))
-        return value.date().isoformat()
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"{name} must be a date or an aware datetime (give it a tzinfo), not a naive datetime")
+        return value.astimezone(_zone(tzid)).date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):
@@ -214,8 +214,15 @@ class Session(_AccountCalls):
         localized_times: bool | None = None,
         timeout: Seconds | None = None,
     ) -> Paged[_core.Event]:
-        """Events between ``from_`` and ``to`` (dates, inclusive of from), lazily over all
-        pages. ``timeout`` applies to each page's fetch."""
+        """Events from the day ``from_`` up to the day ``to`` (exclusive), lazily over all pages.
+        ``last_modified`` (an aware datetime or RFC 3339 text) is sent floored to the second.
+        ``timeout`` applies to each page's fetch.
+
+        Each event's ``start`` and ``end`` are aware datetimes (in the offset the server wrote,
+        UTC for "Z") or dates (all-day events); ``start_raw``/``end_raw`` keep the text as sent.
+        """
+        if last_modified is not None and not isinstance(last_modified, (datetime, str)):
+            raise TypeError(f"last_modified must be an aware datetime or RFC 3339 text, not {type(last_modified).__name__}")
         modified = _rfc3339(last_modified) if isinstance(last_modified, datetime) else last_modified
         return Paged(
             self._native.events(
@@ -242,7 +249,8 @@ class Session(_AccountCalls):
         calendar_ids: Iterable[str] | None = None,
         timeout: Seconds | None = None,
     ) -> Paged[_core.FreeBusyPeriod]:
-        """Busy periods between ``from_`` and ``to``, lazily over all pages."""
+        """Busy periods from the day ``from_`` up to the day ``to`` (exclusive), lazily over all
+        pages; ``start``/``end`` typed like those of :meth:`events`."""
         return Paged(
             self._native.free_busy(
                 tzid=tzid,
@@ -258,7 +266,7 @@ class Session(_AccountCalls):
     ) -> None:
         """Creates or updates an event. ``event`` needs an ``event_id`` (your id: it makes the
         call idempotent) and ``summary``, ``start``, ``end``; dates and aware datetimes are
-        sent in ISO 8601.
+        sent in ISO 8601 (a naive datetime is a :class:`ValueError`), strings as given.
 
         >>> session.upsert_event(cal_id, {"event_id": "booking-42", "summary": "Call",
         ...     "start": datetime(2026, 12, 1, 9, tzinfo=timezone.utc),

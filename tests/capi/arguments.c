@@ -472,6 +472,20 @@ static void call_level_arguments_are_checked(void) {
     query.calendar_id_count = 1;
     CHECK_RC(CALBRIDGE_EINVALID_ARGUMENT, calbridge_session_events(&pages, session, &query, NULL));
     CHECK(pages == NULL);
+    query.calendar_id_count = 0;
+    query.from = "2026-02-30"; /* dates and times are checked before anything is sent */
+    CHECK_RC(CALBRIDGE_EINVALID_ARGUMENT, calbridge_session_events(&pages, session, &query, NULL));
+    CHECK(strstr(calbridge_error_last()->message, "query->from") != NULL);
+    query.from = NULL;
+    query.to = "2026-12-11T00:00:00Z";
+    CHECK_RC(CALBRIDGE_EINVALID_ARGUMENT, calbridge_session_free_busy(&pages, session, &query, NULL));
+    CHECK(strstr(calbridge_error_last()->message, "query->to") != NULL);
+    query.to = NULL;
+    query.last_modified = "2026-12-04T09:00:00";
+    CHECK_RC(CALBRIDGE_EINVALID_ARGUMENT, calbridge_session_events(&pages, session, &query, NULL));
+    CHECK(strstr(calbridge_error_last()->message, "query->last_modified") != NULL);
+    query.last_modified = NULL;
+    CHECK(pages == NULL);
 
     /* Generic requests: counts without arrays, NULL values, bad methods, foreign hosts, bad JSON. */
     CHECK_RC(CALBRIDGE_EINVALID_ARGUMENT, calbridge_session_request(&json, session, "GET", "/v1/calendars", NULL, 1, NULL, NULL));

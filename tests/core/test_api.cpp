@@ -4,6 +4,10 @@
 
 #include "client_fixture.hpp"
 
+#include <calbridge/times.hpp>
+
+#include <variant>
+
 using namespace calbridge;
 using namespace calbridge::testing;
 using namespace std::chrono_literals;
@@ -86,8 +90,8 @@ TEST_CASE("read events over two pages, following next_page exactly as given", "[
                         R"("event_id":"mine-1","summary":"All day","start":{"time":"2026-11-29","tzid":"Europe/London"},)"
                         R"("end":{"time":"2026-11-30","tzid":"Europe/London"},"recurring":true}]})")));
     EventsQuery query;
-    query.from = "2026-11-28";
-    query.to = "2026-12-05";
+    query.from = std::chrono::year{2026} / 11 / 28;
+    query.to = std::chrono::year{2026} / 12 / 5;
 
     Pages<Event> pages = f.session->events(query);
     CHECK(f.transport->requests().empty());  // lazy
@@ -102,16 +106,24 @@ TEST_CASE("read events over two pages, following next_page exactly as given", "[
     const Event& lunch = (*first)[0];
     CHECK(lunch.summary == "Lunch");
     CHECK(lunch.event_uid == "evt_external_1");
-    CHECK(lunch.start == EventTime{"2026-11-28T12:00:00Z", ""});
-    CHECK(lunch.end == EventTime{"2026-11-28T13:00:00Z", ""});
+    CHECK(lunch.start == EventTime::parse("2026-11-28T12:00:00Z"));
+    CHECK(lunch.end == EventTime::parse("2026-11-28T13:00:00Z"));
+    REQUIRE(lunch.start.instant() != nullptr);
+    CHECK(*lunch.start.instant() == std::chrono::sys_days{std::chrono::year{2026} / 11 / 28} + 12h);
     CHECK(lunch.location == "Cafe");
     CHECK(lunch.participation_status == "accepted");
     CHECK(lunch.created == "2026-11-01T09:00:00Z");
+    CHECK(lunch.created_at == parse_rfc3339("2026-11-01T09:00:00Z"));
+    CHECK(lunch.updated_at == parse_rfc3339("2026-11-02T09:00:00Z"));
     CHECK(lunch.status == "confirmed");
     REQUIRE(second);
     REQUIRE(second->size() == 1);
     CHECK((*second)[0].event_id == "mine-1");
-    CHECK((*second)[0].start == EventTime{"2026-11-29", "Europe/London"});
+    CHECK((*second)[0].start == EventTime::parse("2026-11-29", "Europe/London"));
+    REQUIRE((*second)[0].start.date() != nullptr);
+    CHECK(*(*second)[0].start.date() == std::chrono::year{2026} / 11 / 29);
+    CHECK((*second)[0].start.tzid == "Europe/London");
+    CHECK_FALSE((*second)[0].created_at);
     CHECK((*second)[0].recurring);
     CHECK(pages.current_page() == 2);
     CHECK_FALSE(after);
@@ -129,10 +141,10 @@ TEST_CASE("every events option is sent, booleans as true/false, values percent-e
                                  "at-1", json_reply(200, R"({"events":[]})")));
     EventsQuery q;
     q.tzid = "Europe/London";
-    q.from = "2026-11-28";
-    q.to = "2026-12-05";
+    q.from = std::chrono::year{2026} / 11 / 28;
+    q.to = std::chrono::year{2026} / 12 / 5;
     q.calendar_ids = {"cal+1&x=y%# \xC3\xA9", "cal_2"};
-    q.last_modified = "2026-11-01T00:00:00Z";
+    q.last_modified = parse_rfc3339("2026-11-01T00:00:00Z");
     q.include_managed = true;
     q.only_managed = false;
     q.include_deleted = true;
@@ -155,7 +167,54 @@ TEST_CASE("free/busy pages are typed periods", "[api]") {
     REQUIRE(periods.size() == 1);
     CHECK(periods[0].calendar_id == "cal_1");
     CHECK(periods[0].start.time == "2026-11-28T09:00:00Z");
+    CHECK(periods[0].end == EventTime::parse("2026-11-28T10:00:00Z"));
+    REQUIRE(periods[0].start.instant() != nullptr);
+    CHECK(*periods[0].start.instant() == std::chrono::sys_days{std::chrono::year{2026} / 11 / 28} + 9h);
     CHECK(periods[0].free_busy_status == "busy");
+}
+
+TEST_CASE("one unreadable time keeps its text and does not fail the listing", "[api][times]") {
+    ApiFixture f;
+    f.transport->expect(api_step(
+        "GET", "/v1/events?tzid=Etc%2FUTC", "at-1",
+        json_reply(200, R"({"events":[{"event_uid":"evt_1","start":"2026-02-30T09:00:00Z",)"
+                        R"("end":{"time":"2026-12-04T10:00:00+01:00junk","tzid":"Europe/Paris"},"created":"yesterday"},)"
+                        R"({"event_uid":"evt_2","start":"2026-12-04T10:00:00+01:00","end":42}]})")));
+
+    const auto events = f.session->events({}).all();
+
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].start.time == "2026-02-30T09:00:00Z");
+    CHECK(std::holds_alternative<std::monostate>(events[0].start.value));
+    CHECK(events[0].end.time == "2026-12-04T10:00:00+01:00junk");
+    CHECK(events[0].end.tzid == "Europe/Paris");
+    CHECK(std::holds_alternative<std::monostate>(events[0].end.value));
+    CHECK(events[0].created == "yesterday");
+    CHECK_FALSE(events[0].created_at);
+    CHECK(events[1].start.is_instant());
+    CHECK(events[1].start.utc_offset == 60min);
+    CHECK(events[1].end == EventTime{});
+}
+
+TEST_CASE("an invalid query date is refused before anything is sent", "[api][times]") {
+    ApiFixture f;
+    EventsQuery q;
+    q.from = std::chrono::year{2026} / 2 / 30;
+    CHECK_THROWS_AS(f.session->events(q).next(), InvalidArgumentError);
+    q.from.reset();
+    q.to = std::chrono::year{2026} / 13 / 1;
+    CHECK_THROWS_AS(f.session->free_busy(q).next(), InvalidArgumentError);
+    CHECK(f.transport->requests().empty());
+}
+
+TEST_CASE("last_modified goes out floored to the second", "[api][times]") {
+    ApiFixture f;
+    f.transport->expect(api_step("GET", "/v1/events?tzid=Etc%2FUTC&last_modified=2026-11-01T00%3A00%3A01Z", "at-1",
+                                 json_reply(200, R"({"events":[]})")));
+    EventsQuery q;
+    q.last_modified = std::chrono::sys_days{std::chrono::year{2026} / 11 / 1} + 1999ms;
+    CHECK(f.session->events(q).all().empty());
+    CHECK(f.transport->failures().empty());
 }
 
 TEST_CASE("a next_page on another origin is a protocol error, and nothing is sent there", "[api]") {
@@ -188,8 +247,8 @@ TEST_CASE("upsert event: the typed builder's JSON body, 202", "[api]") {
     event.event_id = "ev-1";
     event.summary = "Standup";
     event.description = "Daily";
-    event.start = {"2026-11-28T09:00:00Z", ""};
-    event.end = {"2026-11-28T09:15:00", "Europe/London"};
+    event.start = EventTime::at(std::chrono::sys_days{std::chrono::year{2026} / 11 / 28} + 9h);
+    event.end = EventTime{"2026-11-28T09:15:00", "Europe/London", {}, {}};
     event.tzid = "Europe/London";
     event.location = "Room 1";
 

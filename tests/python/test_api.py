@@ -91,7 +91,13 @@ def test_an_event_is_created_read_back_and_deleted(calbridge_session: calbridge.
     assert event.summary == "Call with Grace"
     assert event.description == "über + & = % #"
     assert event.location == "Room 7"
-    assert event.start.time == start.isoformat().replace("+00:00", "Z")
+    assert event.start == start
+    assert isinstance(event.start, datetime) and event.start.tzinfo is timezone.utc
+    assert event.end == start + timedelta(hours=1)
+    assert event.start_raw == start.isoformat().replace("+00:00", "Z")
+    assert event.start_tzid == ""
+    assert isinstance(event.created, datetime) and event.created.tzinfo is timezone.utc
+    assert event.created_raw
     raw = event.raw
     assert isinstance(raw, dict) and raw["event_id"] == "booking-42"
 

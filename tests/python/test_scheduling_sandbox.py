@@ -21,10 +21,10 @@ def _busy(session: calbridge.Session, start: datetime, end: datetime) -> list[tu
     """The user's busy intervals in [start, end), from the events the API returns."""
     out = []
     for event in session.events(from_=start.date(), to=(end + timedelta(days=1)).date(), include_managed=True):
-        if event.deleted or event.transparency == "transparent" or "T" not in event.start.time:
+        s, e = event.start, event.end
+        if event.deleted or event.transparency == "transparent" or not isinstance(s, datetime):
             continue
-        s = datetime.fromisoformat(event.start.time.replace("Z", "+00:00"))
-        e = datetime.fromisoformat(event.end.time.replace("Z", "+00:00"))
+        assert isinstance(e, datetime)
         if e > start and s < end:
             out.append((max(s, start), min(e, end)))
     return sorted(out)

@@ -88,8 +88,8 @@ struct Fixture {
 
 EventsQuery everything_on(std::string calendar_id) {
     EventsQuery q;
-    q.from = "2000-01-01";
-    q.to = "2100-01-01";
+    q.from = std::chrono::year{2000} / 1 / 1;
+    q.to = std::chrono::year{2100} / 1 / 1;
     q.calendar_ids = {std::move(calendar_id)};
     return q;
 }
@@ -132,8 +132,8 @@ TEST_CASE("connect flow over TLS: consent page, PKCE code exchange, every calend
     NewEvent event;
     event.event_id = "e2e-booking";
     event.summary = "Booked through calbridge";
-    event.start = {"2031-05-06T09:00:00Z", ""};
-    event.end = {"2031-05-06T09:30:00Z", ""};
+    event.start = EventTime::on(std::chrono::year{2031} / 5 / 6);
+    event.end = EventTime::on(std::chrono::year{2031} / 5 / 7);
     session.upsert_event("cal_sandbox_primary", event);
     session.upsert_event("cal_sandbox_primary", event);  // idempotent
     EventsQuery managed = everything_on("cal_sandbox_primary");
@@ -141,7 +141,9 @@ TEST_CASE("connect flow over TLS: consent page, PKCE code exchange, every calend
     auto mine = session.events(managed).all();
     REQUIRE(mine.size() == 1);
     CHECK(mine[0].event_id == "e2e-booking");
-    CHECK(mine[0].start.time == "2031-05-06T09:00:00Z");
+    CHECK(mine[0].start.time == "2031-05-06");
+    REQUIRE(mine[0].start.date() != nullptr);
+    CHECK(*mine[0].start.date() == std::chrono::year{2031} / 5 / 6);
     session.delete_event("cal_sandbox_primary", "e2e-booking");
     CHECK(session.events(managed).all().empty());
 

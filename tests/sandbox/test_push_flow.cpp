@@ -236,8 +236,8 @@ TEST_CASE("push: a channel's verification and change pushes verified then the ch
     e.event_id = "push-e2e";
     e.summary = "Pushed";
     e.description = "-";
-    e.start = {"2026-12-10T09:00:00Z", ""};
-    e.end = {"2026-12-10T10:00:00Z", ""};
+    e.start = EventTime::parse("2026-12-10T09:00:00Z");
+    e.end = EventTime::parse("2026-12-10T10:00:00Z");
     session.upsert_event("cal_sandbox_primary", e);
 
     const auto [change_push, change] = next_push(receiver, secret, PushType::change);
@@ -246,9 +246,9 @@ TEST_CASE("push: a channel's verification and change pushes verified then the ch
     REQUIRE(change.changes_since);
 
     EventsQuery q;
-    q.from = "2026-12-01";
-    q.to = "2026-12-31";
-    q.last_modified = format_rfc3339(*change.changes_since);
+    q.from = std::chrono::year{2026} / 12 / 1;
+    q.to = std::chrono::year{2026} / 12 / 31;
+    q.last_modified = std::chrono::floor<std::chrono::seconds>(*change.changes_since);
     q.include_managed = true;  // the events this application wrote are "managed"
     std::vector<std::string> ids;
     for (const Event& ev : session.events(q).all()) ids.push_back(ev.event_id);

@@ -52,21 +52,21 @@ TEST_CASE("availability: the window minus the account's events with the token an
         e.event_id = id;
         e.summary = "busy";
         e.description = "-";
-        e.start = {start, ""};
-        e.end = {end, ""};
+        e.start = EventTime::parse(start);
+        e.end = EventTime::parse(end);
         session.upsert_event("cal_sandbox_primary", e);
     }
     const Interval window{at("2026-12-07T09:00:00Z"), at("2026-12-07T17:00:00Z")};
     EventsQuery events;
-    events.from = "2026-12-06";
-    events.to = "2026-12-09";
+    events.from = std::chrono::year{2026} / 12 / 6;
+    events.to = std::chrono::year{2026} / 12 / 9;
     events.include_managed = true;  // the events this application wrote are "managed"
     std::vector<Interval> busy;
     for (const Event& e : session.events(events).all()) {
-        if (e.deleted || e.transparency == "transparent" || e.start.time.find('T') == std::string::npos) continue;
-        const auto s = parse_rfc3339(e.start.time);
-        const auto t = parse_rfc3339(e.end.time);
-        if (s && t && *t > window.first && *s < window.second) {
+        if (e.deleted || e.transparency == "transparent" || !e.start.is_instant()) continue;
+        const WallTime* s = e.start.instant();
+        const WallTime* t = e.end.instant();
+        if (s != nullptr && t != nullptr && *t > window.first && *s < window.second) {
             busy.emplace_back(std::max(*s, window.first), std::min(*t, window.second));
         }
     }
@@ -111,16 +111,16 @@ TEST_CASE("application calendar: created then refreshed through the store and wr
     e.event_id = "booking-1";
     e.summary = "Booked";
     e.description = "-";
-    e.start = {"2026-12-07T09:00:00Z", ""};
-    e.end = {"2026-12-07T10:00:00Z", ""};
+    e.start = EventTime::at(at("2026-12-07T09:00:00Z"));
+    e.end = EventTime::at(at("2026-12-07T10:00:00Z"));
     session.upsert_event(calendars[0].calendar_id, e);
 
     const auto stored = f.client.store()->load(created.account_key());
     REQUIRE(stored);
     CHECK(stored->credentials.access_token.reveal() != created.access_token.reveal());
     EventsQuery q;
-    q.from = "2026-12-06";
-    q.to = "2026-12-09";
+    q.from = std::chrono::year{2026} / 12 / 6;
+    q.to = std::chrono::year{2026} / 12 / 9;
     q.include_managed = true;  // the event this application wrote is "managed"
     const auto events = session.events(q).all();
     REQUIRE(events.size() == 1);

@@ -1,13 +1,19 @@
 // What the calendar API returns (docs/PROTOCOL.md §5), as typed results that also keep their raw
 // JSON: a field calbridge does not know yet is one json parse of `raw_json` away.
 //
-// Fields the server leaves out read as empty (or false); a result only fails to read when its
-// shape is wrong (e.g. "calendars" is not an array), with a ProtocolError.
+// Fields the server leaves out read as empty (or false), and so does the typed value of a time
+// that does not read (its text stays); a result only fails to read when its shape is wrong
+// (e.g. "calendars" is not an array), with a ProtocolError.
 #pragma once
 
+#include <calbridge/clock.hpp>
+
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 namespace calbridge {
@@ -25,12 +31,41 @@ struct Calendar {
     std::string raw_json;
 };
 
-// An event's start or end as the server gave it: a date ("2026-11-28", an all-day event) or a
-// time ("2026-11-28T09:00:00Z"), and the time zone when the server sent the {"time", "tzid"}
-// form ("" otherwise).
+// An event's or free/busy period's start or end: a date (an all-day event, "2026-11-28") or an
+// instant ("2026-11-28T09:00:00Z", "2026-11-28T10:00:00.250+01:00"), and the time zone when the
+// {"time", "tzid"} form was used ("" otherwise).
+//
+// `time` is the text as the server sent it (or as it is sent); `value` is what it reads as.
+// Reading a reply never fails on one odd time: a text that is neither an RFC 3339 date nor an
+// RFC 3339 time (nor an instant WallTime can hold: 1677..2262; nor a local time without
+// offset, which only a time zone database could place) keeps its `time` and has an empty
+// `value` (std::monostate), like the other fields of a result that read as empty when
+// oddly typed. Build the times of a NewEvent with at(), on() or parse(), which keep `time` and
+// `value` in step.
 struct EventTime {
     std::string time;
     std::string tzid;
+    std::variant<std::monostate, std::chrono::year_month_day, WallTime> value;
+    // Of an instant: the UTC offset its text was written in ("+01:00": 60 min; "Z": 0).
+    std::chrono::minutes utc_offset{0};
+
+    bool is_date() const noexcept { return std::holds_alternative<std::chrono::year_month_day>(value); }
+    bool is_instant() const noexcept { return std::holds_alternative<WallTime>(value); }
+    // The date of an all-day time, the instant of a timed one; nullptr otherwise.
+    const std::chrono::year_month_day* date() const noexcept { return std::get_if<std::chrono::year_month_day>(&value); }
+    const WallTime* instant() const noexcept { return std::get_if<WallTime>(&value); }
+
+    // An instant, written in UTC ("Z") with as many fractional digits as it needs (none for
+    // whole seconds).
+    static EventTime at(WallTime instant, std::string tzid = {});
+    // An all-day date, "YYYY-MM-DD". InvalidArgumentError for an invalid date or a year outside
+    // 0..9999.
+    static EventTime on(std::chrono::year_month_day date);
+    // `text` as a date or an RFC 3339 time (the string form, kept as given).
+    // InvalidArgumentError when it is neither.
+    static EventTime parse(std::string_view text, std::string tzid = {});
+    // The same without throwing: an empty `value` when the text is neither (how replies read).
+    static EventTime read(std::string_view text, std::string tzid = {});
 
     friend bool operator==(const EventTime&, const EventTime&) = default;
 };
@@ -44,8 +79,10 @@ struct Event {
     EventTime start;
     EventTime end;
     bool deleted = false;
-    std::string created;  // RFC 3339
-    std::string updated;  // RFC 3339
+    std::string created;  // RFC 3339, as sent
+    std::string updated;  // RFC 3339, as sent
+    std::optional<WallTime> created_at;  // `created` read; std::nullopt when absent or unreadable
+    std::optional<WallTime> updated_at;
     std::string location;  // "location": {"description": ...}
     std::string participation_status;
     std::string transparency;
@@ -92,13 +129,15 @@ struct UserInfo {
 };
 
 // The query of GET /v1/events and GET /v1/free_busy (free/busy ignores what it does not know).
-// Unset options are not sent; booleans go out as "true"/"false".
+// Unset options are not sent; booleans go out as "true"/"false". An invalid date is an
+// InvalidArgumentError when the query is sent. parse_date() and parse_rfc3339()
+// (calbridge/times.hpp) read the text forms.
 struct EventsQuery {
-    std::string tzid = "Etc/UTC";          // required by the API
-    std::optional<std::string> from;       // "YYYY-MM-DD"
-    std::optional<std::string> to;         // "YYYY-MM-DD"
-    std::vector<std::string> calendar_ids;  // sent as repeated calendar_ids[]
-    std::optional<std::string> last_modified;  // RFC 3339
+    std::string tzid = "Etc/UTC";                     // required by the API
+    std::optional<std::chrono::year_month_day> from;  // sent as "YYYY-MM-DD", inclusive
+    std::optional<std::chrono::year_month_day> to;    // sent as "YYYY-MM-DD", exclusive
+    std::vector<std::string> calendar_ids;            // sent as repeated calendar_ids[]
+    std::optional<WallTime> last_modified;            // sent as RFC 3339 UTC, floored to the second
     std::optional<bool> include_managed;
     std::optional<bool> only_managed;
     std::optional<bool> include_deleted;
@@ -112,12 +151,14 @@ struct NewEvent {
     std::string event_id;  // the application's id: makes the upsert idempotent, so it is retried
     std::string summary;
     std::string description;
-    EventTime start;  // "tzid" empty: sent as a plain string
+    EventTime start;  // EventTime::at/on/parse; "tzid" empty: sent as a plain string
     EventTime end;
     std::optional<std::string> tzid;      // the event's time zone
     std::optional<std::string> location;  // sent as {"location": {"description": ...}}
 
-    // The request body. InvalidArgumentError when event_id, summary, start or end is empty.
+    // The request body, with start and end sent as their `time` text. InvalidArgumentError when
+    // event_id or summary is empty, or start or end is not a date or an RFC 3339 time (or, with
+    // a tzid, a local time without offset: "2026-11-28T09:00:00" in that zone).
     std::string to_json() const;
 };
 

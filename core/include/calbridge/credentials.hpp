@@ -5,6 +5,7 @@
 
 #include <calbridge/clock.hpp>
 #include <calbridge/secret.hpp>
+#include <calbridge/times.hpp>  // format_rfc3339, parse_rfc3339: the stored expiry's form
 
 #include <chrono>
 #include <iosfwd>
@@ -69,10 +70,5 @@ public:
 
 // Prints a redacted summary (account, scope, expiry, redacted tokens): safe for logs.
 std::ostream& operator<<(std::ostream& os, const Credentials& credentials);
-
-// RFC 3339 in UTC with a "Z" suffix, whole seconds: "2026-11-28T01:02:03Z".
-std::string format_rfc3339(WallTime t);
-// Accepts "Z" or a numeric offset, and fractional seconds. std::nullopt when malformed.
-std::optional<WallTime> parse_rfc3339(std::string_view text);
 
 }  // namespace calbridge

@@ -1,6 +1,9 @@
 #include "api/event_requests.hpp"
 
 #include <calbridge/errors.hpp>
+#include <calbridge/times.hpp>
+
+#include <chrono>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -13,10 +16,15 @@ namespace json = boost::json;
 
 namespace {
 
-void add_text(QueryParams& out, std::string_view key, const std::optional<std::string>& value) {
+void add_date(QueryParams& out, std::string_view key, const std::optional<std::chrono::year_month_day>& value) {
     if (!value) return;
-    if (value->empty()) throw InvalidArgumentError(std::string(key) + " is set but empty: leave it unset to omit it");
-    out.emplace_back(key, *value);
+    if (!value->ok()) throw InvalidArgumentError(std::string(key) + " is not a valid date");
+    out.emplace_back(key, format_date(*value));
+}
+
+void add_instant(QueryParams& out, std::string_view key, const std::optional<WallTime>& value) {
+    // Floored to the second: "modified since" an earlier instant misses nothing.
+    if (value) out.emplace_back(key, format_rfc3339(*value));
 }
 
 void add_flag(QueryParams& out, std::string_view key, const std::optional<bool>& value) {
@@ -29,13 +37,13 @@ QueryParams events_query(const EventsQuery& query) {
     if (query.tzid.empty()) throw InvalidArgumentError("tzid is empty: the API needs a time zone");
     QueryParams out;
     out.emplace_back("tzid", query.tzid);
-    add_text(out, "from", query.from);
-    add_text(out, "to", query.to);
+    add_date(out, "from", query.from);
+    add_date(out, "to", query.to);
     for (const auto& id : query.calendar_ids) {
         if (id.empty()) throw InvalidArgumentError("calendar_ids contains an empty id");
         out.emplace_back("calendar_ids[]", id);
     }
-    add_text(out, "last_modified", query.last_modified);
+    add_instant(out, "last_modified", query.last_modified);
     add_flag(out, "include_managed", query.include_managed);
     add_flag(out, "only_managed", query.only_managed);
     add_flag(out, "include_deleted", query.include_deleted);

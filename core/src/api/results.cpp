@@ -2,6 +2,7 @@
 
 #include <calbridge/authorize.hpp>
 #include <calbridge/errors.hpp>
+#include <calbridge/times.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -34,9 +35,15 @@ bool flag(const json::object& obj, std::string_view key, bool otherwise = false)
 EventTime event_time(const json::object& obj, std::string_view key) {
     const auto* v = obj.if_contains(key);
     if (v == nullptr) return {};
-    if (v->is_string()) return {std::string(v->get_string()), {}};
-    if (v->is_object()) return {text(v->get_object(), "time"), text(v->get_object(), "tzid")};
+    if (v->is_string()) return EventTime::read(v->get_string());
+    if (v->is_object()) return EventTime::read(text(v->get_object(), "time"), text(v->get_object(), "tzid"));
     return {};
+}
+
+// "created": "2026-11-28T09:00:00Z"; std::nullopt when absent or unreadable, like event_time.
+std::optional<WallTime> instant(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    return parse_rfc3339(text);
 }
 
 // "location": {"description": "..."}; some providers' replies carry a bare string.
@@ -235,6 +242,8 @@ Event read_event(const json::object& item) {
     e.deleted = flag(item, "deleted");
     e.created = text(item, "created");
     e.updated = text(item, "updated");
+    e.created_at = instant(e.created);
+    e.updated_at = instant(e.updated);
     e.location = location(item);
     e.participation_status = text(item, "participation_status");
     e.transparency = text(item, "transparency");

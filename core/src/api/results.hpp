@@ -1,6 +1,7 @@
 // From the calendar API's JSON replies to the typed results of calbridge/api.hpp. Missing or
-// oddly typed fields read as empty; a reply of the wrong shape is a ProtocolError that says
-// which reply and which member. Internal to the core.
+// oddly typed fields read as empty (a time that does not read keeps its text, with an empty
+// typed value); a reply of the wrong shape is a ProtocolError that says which reply and which
+// member. Internal to the core.
 #pragma once
 
 #include <calbridge/api.hpp>

@@ -1,8 +1,10 @@
-// RFC 3339 timestamps for the stored expiry. Written with the C++20 calendar types rather than
-// gmtime_r/timegm: they are pure (no time zone, no locale, no errno), check day-of-month for
-// us, and cover the whole range of WallTime without a time_t detour. GCC 12 has no
-// std::chrono::parse, so the parser is a small hand-written one over the RFC's grammar.
-#include <calbridge/credentials.hpp>
+// RFC 3339 times and dates: the stored expiry, event and free/busy times, queries. Written with
+// the C++20 calendar types rather than gmtime_r/timegm: they are pure (no time zone, no locale,
+// no errno), check day-of-month for us, and cover the whole range of WallTime without a time_t
+// detour. GCC 12 has no std::chrono::parse (and iostreams would cost on the events listing's hot
+// path), so the parser is a small hand-written one over the RFC's grammar.
+#include <calbridge/errors.hpp>
+#include <calbridge/times.hpp>
 
 #include <array>
 #include <chrono>
@@ -71,6 +73,14 @@ private:
     std::size_t pos_ = 0;
 };
 
+// full-date = date-fullyear "-" date-month "-" date-mday, a valid date of that year.
+bool parse_full_date(Scanner& in, year_month_day& out) noexcept {
+    int y = 0, mo = 0, d = 0;
+    if (!(in.digits(4, y) && in.literal('-') && in.digits(2, mo) && in.literal('-') && in.digits(2, d))) return false;
+    out = year_month_day{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+    return out.ok();
+}
+
 // time-offset = "Z" / ("+" / "-") hh ":" mm. Returns the offset to subtract from local time.
 bool parse_offset(Scanner& in, seconds& offset) noexcept {
     char sign = 0;
@@ -117,25 +127,46 @@ std::string format_rfc3339(WallTime t) {
     return std::string(buf.data(), static_cast<std::size_t>(n));
 }
 
-std::optional<WallTime> parse_rfc3339(std::string_view text) {
+std::optional<OffsetTime> parse_rfc3339_offset(std::string_view text) {
     Scanner in(text);
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    year_month_day date;
+    int h = 0, mi = 0, s = 0;
     char separator = 0;
     nanoseconds fraction{0};
     seconds offset{0};
     // RFC 3339 §5.6; §5.6 NOTE allows a lower-case "t" and "z".
-    const bool shaped = in.digits(4, y) && in.literal('-') && in.digits(2, mo) && in.literal('-') &&
-                        in.digits(2, d) && in.one_of("Tt", separator) && in.digits(2, h) &&
+    const bool shaped = parse_full_date(in, date) && in.one_of("Tt", separator) && in.digits(2, h) &&
                         in.literal(':') && in.digits(2, mi) && in.literal(':') && in.digits(2, s) &&
                         in.fraction(fraction) && parse_offset(in, offset) && in.at_end();
-    if (!shaped) return std::nullopt;
-
-    const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     // Second 60 is a leap second (§5.7); POSIX time has none, so it reads as the next second's
     // start, which is what timegm would make of it too.
-    if (!date.ok() || h > 23 || mi > 59 || s > 60) return std::nullopt;
+    if (!shaped || h > 23 || mi > 59 || s > 60) return std::nullopt;
 
-    return to_wall_time(sys_days{date} + hours(h) + minutes(mi) + seconds(s) - offset, fraction);
+    const auto utc = to_wall_time(sys_days{date} + hours(h) + minutes(mi) + seconds(s) - offset, fraction);
+    if (!utc) return std::nullopt;
+    return OffsetTime{*utc, duration_cast<minutes>(offset)};
+}
+
+std::optional<WallTime> parse_rfc3339(std::string_view text) {
+    auto t = parse_rfc3339_offset(text);
+    if (!t) return std::nullopt;
+    return t->utc;
+}
+
+std::optional<year_month_day> parse_date(std::string_view text) {
+    Scanner in(text);
+    year_month_day date;
+    if (!parse_full_date(in, date) || !in.at_end()) return std::nullopt;
+    return date;
+}
+
+std::string format_date(year_month_day date) {
+    const int y = static_cast<int>(date.year());
+    if (!date.ok() || y < 0 || y > 9999) throw InvalidArgumentError("not a date of years 0..9999");
+    std::array<char, 16> buf{};
+    const int n = std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02u", y, static_cast<unsigned>(date.month()),
+                                static_cast<unsigned>(date.day()));
+    return std::string(buf.data(), static_cast<std::size_t>(n));
 }
 
 }  // namespace calbridge
