@@ -150,7 +150,8 @@ def create_app(
         ]
         events = []
         for event in user.events(from_=date.today(), to=date.today() + timedelta(days=7)):
-            events.append(f"<li>{html.escape(event.start.time)}: {html.escape(event.summary)}</li>")
+            when = event.start.isoformat() if event.start is not None else event.start_raw
+            events.append(f"<li>{html.escape(when)}: {html.escape(event.summary)}</li>")
             if len(events) == 10:
                 break
         return page(
