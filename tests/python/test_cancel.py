@@ -99,7 +99,7 @@ def _every_blocking_call(
     day = datetime(2026, 12, 1, tzinfo=timezone.utc)
     query = AvailabilityQuery([Participants(["acc"])], timedelta(minutes=30), [Period(day, day + timedelta(hours=8))])
     rule = AvailabilityRule("rule", "Etc/UTC", [WeeklyPeriod("monday", "09:00", "17:00")])
-    event = {"event_id": "e1", "summary": "s", "start": day, "end": day + timedelta(hours=1)}
+    event: dict[str, calbridge.session.EventValue] = {"event_id": "e1", "summary": "s", "start": day, "end": day + timedelta(hours=1)}
     return {
         "Client.complete_authorization": lambda t: client.complete_authorization(
             "?code=c&state=s", expected_state="s", redirect_uri="http://127.0.0.1/cb", cancel=t
@@ -177,4 +177,4 @@ def test_a_token_is_a_plain_handle(calbridge_session: calbridge.Session) -> None
     token.cancel()  # idempotent
     assert repr(token) == "<CancelToken cancelled>" and token.cancelled
     with pytest.raises(TypeError):
-        calbridge_session.calendars(cancel="yes")  # type: ignore[arg-type]
+        calbridge_session.calendars(cancel="yes")  # type: ignore[arg-type,unused-ignore]
