@@ -167,8 +167,9 @@ class Session(_AccountCalls):
     Thread-safe: share one across threads. The access token is kept fresh (refreshed
     proactively before it expires, once for all threads, written to the token store before it
     is used), and a 401 leads to one refresh and one retry. Every call blocks (without the
-    GIL) for at most ``timeout`` seconds (default: the client's) and can be interrupted with
-    Ctrl-C.
+    GIL) for at most ``timeout`` seconds (default: the client's), can be interrupted with
+    Ctrl-C, and ends at once with :class:`CancelledError` when its ``cancel=``
+    :class:`~calbridge.CancelToken` is cancelled from another thread.
     """
 
     __slots__ = ("_native", "_client", "_on_refresh", "__weakref__")
