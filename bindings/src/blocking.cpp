@@ -117,7 +117,8 @@ void init_blocking(py::module_& m) {
 
 Pass it as ``cancel=`` to any blocking call; ``cancel()`` (from any thread) makes the call
 end at once with CancelledError, and any later call given this token raises CancelledError
-without starting. Cancelling is final: make a new token for new work.)doc")
+without starting. Cancelling is final: make a new token for new work. A call whose own token
+refresh is on the wire sees it through first (the new credentials are stored), then raises.)doc")
         .def(py::init<>())
         .def("cancel", &CancellationToken::cancel, py::call_guard<py::gil_scoped_release>(),
              "Cancels every call given this token, now and later. Idempotent; safe from any thread.")

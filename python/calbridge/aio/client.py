@@ -44,7 +44,8 @@ class AsyncClient:
     Cancelling the task that awaits a call (``task.cancel()``, ``asyncio.timeout``, a client
     that disconnects from your web server...) cancels the call itself at once: its thread is
     free again and the task sees :class:`asyncio.CancelledError`. What the server did with a
-    request already sent stays done.
+    request already sent stays done, and a call cancelled during its own token refresh keeps
+    its thread until the refreshed credentials are stored (see :class:`calbridge.CancelToken`).
 
     Close it (``async with``, or :meth:`aclose`) to cancel the calls still running and release
     its threads. Calls that do no I/O (:meth:`authorization_url`, :meth:`verify_push`,
