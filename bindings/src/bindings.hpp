@@ -38,8 +38,16 @@ bool interpreter_finalizing() noexcept;
 using PyRef = std::shared_ptr<py::object>;
 PyRef share(py::object object);
 
+// A call's cancellation handle as Python passes it (calbridge.CancelToken; null for None).
+using Cancel = std::shared_ptr<CancellationToken>;
+
 // Runs `body` on the calling thread with the GIL released, giving it a cancellation token for
 // the call.
+//
+// `cancel` (may be null) is the caller's CancelToken: cancelling it from any thread cancels
+// the call's token, so the call ends at once with CancelledError; when it is cancelled
+// already, the call raises CancelledError without starting. One CancelToken may serve several
+// calls.
 //
 // On the main thread, where Python handles signals, the token carries a poll hook
 // (CancellationToken::poll_while_waiting): while the call waits, every 50 ms, the hook takes
@@ -47,16 +55,16 @@ PyRef share(py::object object);
 // KeyboardInterrupt), the token is cancelled, the call ends with CancelledError, and the
 // handler's exception is what the caller sees. On any other thread there is no hook (signals
 // are never handled there).
-void run_blocking_impl(const std::function<void(const std::shared_ptr<CancellationToken>&)>& body);
+void run_blocking_impl(const Cancel& cancel, const std::function<void(const Cancel&)>& body);
 
 template <class F>
-auto run_blocking(F&& fn) {
-    using Result = std::invoke_result_t<F&, const std::shared_ptr<CancellationToken>&>;
+auto run_blocking(const Cancel& cancel, F&& fn) {
+    using Result = std::invoke_result_t<F&, const Cancel&>;
     if constexpr (std::is_void_v<Result>) {
-        run_blocking_impl([&](const std::shared_ptr<CancellationToken>& token) { fn(token); });
+        run_blocking_impl(cancel, [&](const Cancel& token) { fn(token); });
     } else {
         std::optional<Result> result;
-        run_blocking_impl([&](const std::shared_ptr<CancellationToken>& token) { result.emplace(fn(token)); });
+        run_blocking_impl(cancel, [&](const Cancel& token) { result.emplace(fn(token)); });
         return std::move(*result);
     }
 }

@@ -45,7 +45,7 @@ PyRef share(py::object object) {
     });
 }
 
-void run_blocking_impl(const std::function<void(const std::shared_ptr<CancellationToken>&)>& body) {
+void run_blocking_impl(const Cancel& cancel, const std::function<void(const Cancel&)>& body) {
     auto token = std::make_shared<CancellationToken>();
     // Set by the poll hook, which runs on this thread inside `body`'s waits.
     std::optional<py::error_already_set> interrupted;
@@ -68,6 +68,12 @@ void run_blocking_impl(const std::function<void(const std::shared_ptr<Cancellati
     {
         py::gil_scoped_release release;
         try {
+            // Without the GIL: cancel() runs this relay under the caller's token's lock, and
+            // CancelToken.cancel() takes that lock with the GIL released.
+            CancellationToken::Subscription relay;
+            if (cancel) relay = cancel->on_cancel([token] { token->cancel(); });
+            // Even a call that would need no request (credentials still fresh) is refused.
+            if (token->is_cancelled()) throw CancelledError("cancelled before it started");
             body(token);
         } catch (...) {
             error = std::current_exception();
@@ -106,7 +112,20 @@ WallTime wall_time_from_unix(double seconds) {
 
 void init_blocking(py::module_& m) {
     main_thread_ident = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
-    (void)m;
+
+    py::class_<CancellationToken, Cancel>(m, "CancelToken", R"doc(A handle that cancels blocking calls from another thread.
+
+Pass it as ``cancel=`` to any blocking call; ``cancel()`` (from any thread) makes the call
+end at once with CancelledError, and any later call given this token raises CancelledError
+without starting. Cancelling is final: make a new token for new work. A call whose own token
+refresh is on the wire sees it through first (the new credentials are stored), then raises.)doc")
+        .def(py::init<>())
+        .def("cancel", &CancellationToken::cancel, py::call_guard<py::gil_scoped_release>(),
+             "Cancels every call given this token, now and later. Idempotent; safe from any thread.")
+        .def_property_readonly("cancelled", &CancellationToken::is_cancelled, "True once cancel() was called.")
+        .def("__repr__", [](const CancellationToken& t) {
+            return std::string(t.is_cancelled() ? "<CancelToken cancelled>" : "<CancelToken>");
+        });
 }
 
 }  // namespace calbridge::python

@@ -120,43 +120,43 @@ void init_client(py::module_& m) {
         .def("complete_authorization",
              [](const Client& c, std::string callback, std::string expected_state, std::string redirect_uri,
                 std::optional<std::string> code_verifier, std::optional<std::string> account,
-                std::optional<double> timeout) {
+                std::optional<double> timeout, const Cancel& cancel) {
                  const auto verifier = optional_secret(code_verifier);
-                 return run_blocking([&](const auto& token) {
+                 return run_blocking(cancel, [&](const auto& token) {
                      return c.complete_authorization(callback, expected_state, redirect_uri, verifier,
                                                      call_options(timeout, token), account.value_or(""));
                  });
              },
              py::arg("callback"), py::kw_only(), py::arg("expected_state"), py::arg("redirect_uri"),
-             py::arg("code_verifier"), py::arg("account"), py::arg("timeout"))
+             py::arg("code_verifier"), py::arg("account"), py::arg("timeout"), py::arg("cancel"))
         .def("exchange_code",
              [](const Client& c, std::string code, std::string redirect_uri, std::optional<std::string> code_verifier,
-                std::optional<std::string> account, std::optional<double> timeout) {
+                std::optional<std::string> account, std::optional<double> timeout, const Cancel& cancel) {
                  const Secret secret_code(std::move(code));
                  const auto verifier = optional_secret(code_verifier);
-                 return run_blocking([&](const auto& token) {
+                 return run_blocking(cancel, [&](const auto& token) {
                      return c.exchange_code(secret_code, redirect_uri, verifier, call_options(timeout, token),
                                             account.value_or(""));
                  });
              },
              py::arg("code"), py::kw_only(), py::arg("redirect_uri"), py::arg("code_verifier"), py::arg("account"),
-             py::arg("timeout"))
+             py::arg("timeout"), py::arg("cancel"))
         .def("refresh",
-             [](const Client& c, const Credentials& credentials, std::optional<double> timeout) {
-                 return run_blocking(
+             [](const Client& c, const Credentials& credentials, std::optional<double> timeout, const Cancel& cancel) {
+                 return run_blocking(cancel,
                      [&](const auto& token) { return c.refresh(credentials, call_options(timeout, token)); });
              },
-             py::arg("credentials"), py::kw_only(), py::arg("timeout"))
+             py::arg("credentials"), py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("revoke",
-             [](const Client& c, const Credentials& credentials, std::optional<double> timeout) {
-                 run_blocking([&](const auto& token) { c.revoke(credentials, call_options(timeout, token)); });
+             [](const Client& c, const Credentials& credentials, std::optional<double> timeout, const Cancel& cancel) {
+                 run_blocking(cancel, [&](const auto& token) { c.revoke(credentials, call_options(timeout, token)); });
              },
-             py::arg("credentials"), py::kw_only(), py::arg("timeout"))
+             py::arg("credentials"), py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("revoke_sub",
-             [](const Client& c, std::string sub, std::optional<double> timeout) {
-                 run_blocking([&](const auto& token) { c.revoke_sub(sub, call_options(timeout, token)); });
+             [](const Client& c, std::string sub, std::optional<double> timeout, const Cancel& cancel) {
+                 run_blocking(cancel, [&](const auto& token) { c.revoke_sub(sub, call_options(timeout, token)); });
              },
-             py::arg("sub"), py::kw_only(), py::arg("timeout"))
+             py::arg("sub"), py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("transport_stats", &Client::transport_stats)
         .def("session", [](const Client& c, std::string_view account) { return c.session(account); },
              py::arg("account"))

@@ -49,37 +49,37 @@ void init_push(py::module_& m) {
     m.def(
         "create_channel",
         [](const Session& s, std::string callback_url, std::optional<std::vector<std::string>> calendar_ids,
-           std::optional<bool> only_managed, std::optional<double> timeout) {
+           std::optional<bool> only_managed, std::optional<double> timeout, const Cancel& cancel) {
             std::optional<ChannelFilters> filters;
             if (calendar_ids || only_managed) {
                 filters.emplace();
                 if (calendar_ids) filters->calendar_ids = std::move(*calendar_ids);
                 filters->only_managed = only_managed;
             }
-            const Channel c = run_blocking(
+            const Channel c = run_blocking(cancel,
                 [&](const auto& token) { return s.create_channel(callback_url, filters, call_options(timeout, token)); });
             return channel_tuple(c);
         },
         py::arg("session"), py::arg("callback_url"), py::kw_only(), py::arg("calendar_ids"), py::arg("only_managed"),
-        py::arg("timeout"));
+        py::arg("timeout"), py::arg("cancel"));
 
     m.def(
         "list_channels",
-        [](const Session& s, std::optional<double> timeout) {
+        [](const Session& s, std::optional<double> timeout, const Cancel& cancel) {
             const auto channels =
-                run_blocking([&](const auto& token) { return s.list_channels(call_options(timeout, token)); });
+                run_blocking(cancel, [&](const auto& token) { return s.list_channels(call_options(timeout, token)); });
             py::list out;
             for (const auto& c : channels) out.append(channel_tuple(c));
             return out;
         },
-        py::arg("session"), py::kw_only(), py::arg("timeout"));
+        py::arg("session"), py::kw_only(), py::arg("timeout"), py::arg("cancel"));
 
     m.def(
         "close_channel",
-        [](const Session& s, std::string channel_id, std::optional<double> timeout) {
-            run_blocking([&](const auto& token) { s.close_channel(channel_id, call_options(timeout, token)); });
+        [](const Session& s, std::string channel_id, std::optional<double> timeout, const Cancel& cancel) {
+            run_blocking(cancel, [&](const auto& token) { s.close_channel(channel_id, call_options(timeout, token)); });
         },
-        py::arg("session"), py::arg("channel_id"), py::kw_only(), py::arg("timeout"));
+        py::arg("session"), py::arg("channel_id"), py::kw_only(), py::arg("timeout"), py::arg("cancel"));
 }
 
 }  // namespace calbridge::python

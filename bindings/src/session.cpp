@@ -23,17 +23,19 @@ std::string quoted(const std::string& s) { return py::repr(py::str(s)); }
 
 // Pages are not thread-safe and their next() blocks without the GIL: one consumer at a time.
 // Their cancellation token is fixed when they are made, so each next() relays its own call's
-// token to it: after a Ctrl-C the pages stay cancelled (the iteration was abandoned).
+// token to it: after a Ctrl-C, or once the caller's CancelToken (`user`, given when the pages
+// were made) is cancelled, the pages stay cancelled (the iteration was abandoned).
 template <class Item>
 struct LockedPages {
-    LockedPages(Pages<Item> p, std::shared_ptr<CancellationToken> r) : pages(std::move(p)), relay(std::move(r)) {}
+    LockedPages(Pages<Item> p, Cancel r, Cancel u) : pages(std::move(p)), relay(std::move(r)), user(std::move(u)) {}
     std::mutex mutex;
     Pages<Item> pages;
-    std::shared_ptr<CancellationToken> relay;
+    Cancel relay;
+    Cancel user;  // may be null
 };
 
 // CallOptions for making pages: the relay token, and the timeout of each page's fetch.
-CallOptions pages_options(std::optional<double> timeout, std::shared_ptr<CancellationToken>& relay) {
+CallOptions pages_options(std::optional<double> timeout, Cancel& relay) {
     relay = std::make_shared<CancellationToken>();
     return call_options(timeout, relay);
 }
@@ -44,7 +46,7 @@ void bind_pages(py::module_& m, const char* name) {
     py::class_<Locked>(m, name)
         .def("next",
              [](Locked& self) {
-                 return run_blocking([&](const std::shared_ptr<CancellationToken>& token) {
+                 return run_blocking(self.user, [&](const Cancel& token) {
                      auto relay = token->on_cancel([target = self.relay] { target->cancel(); });
                      std::lock_guard lock(self.mutex);
                      return self.pages.next();
@@ -189,34 +191,34 @@ void init_session(py::module_& m) {
     py::class_<Session>(m, "Session")
         .def_property_readonly("account_key", &Session::account_key)
         .def("credentials",
-             [](const Session& s, std::optional<double> timeout) {
-                 return run_blocking([&](const auto& token) { return s.credentials(call_options(timeout, token)); });
+             [](const Session& s, std::optional<double> timeout, const Cancel& cancel) {
+                 return run_blocking(cancel, [&](const auto& token) { return s.credentials(call_options(timeout, token)); });
              },
-             py::kw_only(), py::arg("timeout"))
+             py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("calendars",
-             [](const Session& s, std::optional<double> timeout) {
-                 return run_blocking([&](const auto& token) { return s.calendars(call_options(timeout, token)); });
+             [](const Session& s, std::optional<double> timeout, const Cancel& cancel) {
+                 return run_blocking(cancel, [&](const auto& token) { return s.calendars(call_options(timeout, token)); });
              },
-             py::kw_only(), py::arg("timeout"))
+             py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("events",
              [](const Session& s, std::string tzid, std::optional<std::string> from, std::optional<std::string> to,
                 std::vector<std::string> calendar_ids, std::optional<std::string> last_modified,
                 std::optional<bool> include_managed, std::optional<bool> only_managed,
                 std::optional<bool> include_deleted, std::optional<bool> include_moved,
-                std::optional<bool> localized_times, std::optional<double> timeout) {
+                std::optional<bool> localized_times, std::optional<double> timeout, const Cancel& cancel) {
                  const auto query = make_query(std::move(tzid), std::move(from), std::move(to), std::move(calendar_ids),
                                                std::move(last_modified), include_managed, only_managed,
                                                include_deleted, include_moved, localized_times);
                  std::shared_ptr<CancellationToken> relay;
                  const CallOptions options = pages_options(timeout, relay);
-                 return std::make_unique<LockedPages<Event>>(s.events(query, options), std::move(relay));
+                 return std::make_unique<LockedPages<Event>>(s.events(query, options), std::move(relay), cancel);
              },
              py::kw_only(), py::arg("tzid"), py::arg("from_"), py::arg("to"), py::arg("calendar_ids"),
              py::arg("last_modified"), py::arg("include_managed"), py::arg("only_managed"),
-             py::arg("include_deleted"), py::arg("include_moved"), py::arg("localized_times"), py::arg("timeout"))
+             py::arg("include_deleted"), py::arg("include_moved"), py::arg("localized_times"), py::arg("timeout"), py::arg("cancel"))
         .def("free_busy",
              [](const Session& s, std::string tzid, std::optional<std::string> from, std::optional<std::string> to,
-                std::vector<std::string> calendar_ids, std::optional<double> timeout) {
+                std::vector<std::string> calendar_ids, std::optional<double> timeout, const Cancel& cancel) {
                  EventsQuery query;
                  query.tzid = std::move(tzid);
                  query.from = query_date(from, "from_");
@@ -224,69 +226,72 @@ void init_session(py::module_& m) {
                  query.calendar_ids = std::move(calendar_ids);
                  std::shared_ptr<CancellationToken> relay;
                  const CallOptions options = pages_options(timeout, relay);
-                 return std::make_unique<LockedPages<FreeBusyPeriod>>(s.free_busy(query, options), std::move(relay));
+                 return std::make_unique<LockedPages<FreeBusyPeriod>>(s.free_busy(query, options), std::move(relay), cancel);
              },
              py::kw_only(), py::arg("tzid"), py::arg("from_"), py::arg("to"), py::arg("calendar_ids"),
-             py::arg("timeout"))
+             py::arg("timeout"), py::arg("cancel"))
         .def("upsert_event",
-             [](const Session& s, std::string calendar_id, std::string event_json, std::optional<double> timeout) {
-                 run_blocking([&](const auto& token) {
+             [](const Session& s, std::string calendar_id, std::string event_json, std::optional<double> timeout,
+                const Cancel& cancel) {
+                 run_blocking(cancel, [&](const auto& token) {
                      s.upsert_event(calendar_id, event_json, call_options(timeout, token));
                  });
              },
-             py::arg("calendar_id"), py::arg("event_json"), py::kw_only(), py::arg("timeout"))
+             py::arg("calendar_id"), py::arg("event_json"), py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("delete_event",
-             [](const Session& s, std::string calendar_id, std::string event_id, std::optional<double> timeout) {
-                 run_blocking([&](const auto& token) {
+             [](const Session& s, std::string calendar_id, std::string event_id, std::optional<double> timeout,
+                const Cancel& cancel) {
+                 run_blocking(cancel, [&](const auto& token) {
                      s.delete_event(calendar_id, event_id, call_options(timeout, token));
                  });
              },
-             py::arg("calendar_id"), py::arg("event_id"), py::kw_only(), py::arg("timeout"))
+             py::arg("calendar_id"), py::arg("event_id"), py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("delete_external_event",
-             [](const Session& s, std::string calendar_id, std::string event_uid, std::optional<double> timeout) {
-                 run_blocking([&](const auto& token) {
+             [](const Session& s, std::string calendar_id, std::string event_uid, std::optional<double> timeout,
+                const Cancel& cancel) {
+                 run_blocking(cancel, [&](const auto& token) {
                      s.delete_external_event(calendar_id, event_uid, call_options(timeout, token));
                  });
              },
-             py::arg("calendar_id"), py::arg("event_uid"), py::kw_only(), py::arg("timeout"))
+             py::arg("calendar_id"), py::arg("event_uid"), py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("account",
-             [](const Session& s, std::optional<double> timeout) {
-                 return run_blocking([&](const auto& token) { return s.account(call_options(timeout, token)); });
+             [](const Session& s, std::optional<double> timeout, const Cancel& cancel) {
+                 return run_blocking(cancel, [&](const auto& token) { return s.account(call_options(timeout, token)); });
              },
-             py::kw_only(), py::arg("timeout"))
+             py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("userinfo",
-             [](const Session& s, std::optional<double> timeout) {
-                 return run_blocking([&](const auto& token) { return s.userinfo(call_options(timeout, token)); });
+             [](const Session& s, std::optional<double> timeout, const Cancel& cancel) {
+                 return run_blocking(cancel, [&](const auto& token) { return s.userinfo(call_options(timeout, token)); });
              },
-             py::kw_only(), py::arg("timeout"))
+             py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("profiles",
-             [](const Session& s, std::optional<double> timeout) {
-                 return run_blocking([&](const auto& token) { return s.profiles(call_options(timeout, token)); });
+             [](const Session& s, std::optional<double> timeout, const Cancel& cancel) {
+                 return run_blocking(cancel, [&](const auto& token) { return s.profiles(call_options(timeout, token)); });
              },
-             py::kw_only(), py::arg("timeout"))
+             py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("revoke_profile",
-             [](const Session& s, std::string profile_id, std::optional<double> timeout) {
-                 run_blocking([&](const auto& token) { s.revoke_profile(profile_id, call_options(timeout, token)); });
+             [](const Session& s, std::string profile_id, std::optional<double> timeout, const Cancel& cancel) {
+                 run_blocking(cancel, [&](const auto& token) { s.revoke_profile(profile_id, call_options(timeout, token)); });
              },
-             py::arg("profile_id"), py::kw_only(), py::arg("timeout"))
+             py::arg("profile_id"), py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("create_link_token",
-             [](const Session& s, std::optional<double> timeout) {
-                 return run_blocking([&](const auto& token) {
+             [](const Session& s, std::optional<double> timeout, const Cancel& cancel) {
+                 return run_blocking(cancel, [&](const auto& token) {
                      return s.create_link_token(call_options(timeout, token)).reveal();
                  });
              },
-             py::kw_only(), py::arg("timeout"))
+             py::kw_only(), py::arg("timeout"), py::arg("cancel"))
         .def("request",
              [](const Session& s, std::string method, std::string path, std::vector<std::pair<std::string, std::string>> query,
-                std::optional<std::string> json_body, std::optional<double> timeout) {
-                 return run_blocking([&](const auto& token) {
+                std::optional<std::string> json_body, std::optional<double> timeout, const Cancel& cancel) {
+                 return run_blocking(cancel, [&](const auto& token) {
                      std::optional<std::string_view> body;
                      if (json_body) body = *json_body;
                      return s.request(method, path, query, body, call_options(timeout, token));
                  });
              },
              py::arg("method"), py::arg("path"), py::kw_only(), py::arg("query"), py::arg("json_body"),
-             py::arg("timeout"));
+             py::arg("timeout"), py::arg("cancel"));
 }
 
 }  // namespace calbridge::python

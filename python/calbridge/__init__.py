@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging as _logging
 
 from . import _core, errors
+from ._core import CancelToken
 from .client import AuthorizationRequest, Client, DataCenter, TransportStats
 from .credentials import Credentials, LinkingProfile
 from .state import StateSigner, VerifiedState
@@ -199,6 +200,7 @@ __all__ = [
     "ProtocolError",
     "StoreError",
     "CancelledError",
+    "CancelToken",
     "UserCallbackError",
     "InternalError",
     "InvalidSignatureError",

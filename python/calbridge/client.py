@@ -7,9 +7,10 @@ import logging
 import os
 import weakref
 from collections.abc import Callable, Iterable
-from typing import Literal, NamedTuple, overload
+from typing import TYPE_CHECKING, Literal, NamedTuple, overload
 
 from . import _core
+from ._core import CancelToken
 from .authorization import AuthorizationRequest
 from ._types import Seconds, seconds
 from .credentials import Credentials
@@ -17,6 +18,11 @@ from .scheduling import _ApplicationCalls
 from .push import PushNotification, parse_push
 from .session import Session
 from .stores import MemoryStore, TokenStore, _for_core, open_store
+
+if TYPE_CHECKING:
+    import concurrent.futures
+
+    from .aio import AsyncClient
 
 __all__ = ["Client", "AuthorizationRequest", "DataCenter", "TransportStats"]
 
@@ -193,6 +199,18 @@ class Client(_ApplicationCalls):
         native = self._native.transport_stats()
         return TransportStats(native.requests, native.connections_opened, native.tls_handshakes)
 
+    def aio(
+        self, *, max_workers: int | None = None, executor: concurrent.futures.Executor | None = None
+    ) -> AsyncClient:
+        """An :class:`calbridge.aio.AsyncClient` over this client: the same calls as coroutines,
+        sharing this client's store, connections and refresh coordination. It runs calls on a
+        thread pool of its own (``max_workers`` threads, default
+        :data:`calbridge.aio.DEFAULT_MAX_WORKERS`) or on ``executor``. No I/O."""
+        from .aio import DEFAULT_MAX_WORKERS, AsyncClient
+
+        workers = DEFAULT_MAX_WORKERS if max_workers is None else max_workers
+        return AsyncClient(self, max_workers=workers, executor=executor)
+
     # --- the browser leg --------------------------------------------------------------------
 
     def authorization_url(
@@ -232,6 +250,7 @@ class Client(_ApplicationCalls):
         *,
         account: str | None = None,
         timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> Credentials: ...
 
     @overload
@@ -244,6 +263,7 @@ class Client(_ApplicationCalls):
         code_verifier: str | None = None,
         account: str | None = None,
         timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> Credentials: ...
 
     def complete_authorization(
@@ -256,6 +276,7 @@ class Client(_ApplicationCalls):
         code_verifier: str | None = None,
         account: str | None = None,
         timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> Credentials:
         """The redirect back: checks it (state, errors), exchanges the code and saves the
         credentials in the store. ``callback_url`` is the full URL the browser came back to, or
@@ -279,6 +300,7 @@ class Client(_ApplicationCalls):
             code_verifier=code_verifier,
             account=account,
             timeout=seconds(timeout, "timeout"),
+            cancel=cancel,
         )
         return Credentials._wrap(native)
 
@@ -292,6 +314,7 @@ class Client(_ApplicationCalls):
         *,
         account: str | None = None,
         timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> Credentials:
         """Exchanges an authorization code (nothing is read from or written to the store).
         ``account`` as for :meth:`complete_authorization`; here a reply that names no account is
@@ -303,20 +326,30 @@ class Client(_ApplicationCalls):
                 code_verifier=code_verifier,
                 account=account,
                 timeout=seconds(timeout, "timeout"),
+                cancel=cancel,
             )
         )
 
-    def refresh(self, credentials: Credentials, *, timeout: Seconds | None = None) -> Credentials:
+    def refresh(
+        self, credentials: Credentials, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> Credentials:
         """Refreshes now (nothing is read from or written to the store: sessions do that)."""
-        return Credentials._wrap(self._native.refresh(credentials._native, timeout=seconds(timeout, "timeout")))
+        native = self._native.refresh(credentials._native, timeout=seconds(timeout, "timeout"), cancel=cancel)
+        return Credentials._wrap(native)
 
-    def revoke(self, credentials_or_sub: Credentials | str, *, timeout: Seconds | None = None) -> None:
+    def revoke(
+        self,
+        credentials_or_sub: Credentials | str,
+        *,
+        timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
         """Revokes a grant (with its refresh token), or every grant of the account with this
         ``sub``. The store is left as it is."""
         if isinstance(credentials_or_sub, Credentials):
-            self._native.revoke(credentials_or_sub._native, timeout=seconds(timeout, "timeout"))
+            self._native.revoke(credentials_or_sub._native, timeout=seconds(timeout, "timeout"), cancel=cancel)
         elif isinstance(credentials_or_sub, str):
-            self._native.revoke_sub(credentials_or_sub, timeout=seconds(timeout, "timeout"))
+            self._native.revoke_sub(credentials_or_sub, timeout=seconds(timeout, "timeout"), cancel=cancel)
         else:
             raise TypeError(f"revoke() takes Credentials or a sub (str), not {type(credentials_or_sub).__name__}")
 

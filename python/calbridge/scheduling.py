@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Literal
 
 from . import _core
+from ._core import CancelToken
 from ._types import JSON, JSONObject, Seconds, seconds
 from .credentials import Credentials
 
@@ -277,45 +278,70 @@ class _AccountCalls:
     __slots__ = ()
     _native: _core.Session
 
-    def availability(self, query: AvailabilityQuery, *, timeout: Seconds | None = None) -> AvailabilityResult:
+    def availability(
+        self, query: AvailabilityQuery, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> AvailabilityResult:
         """POST /v1/availability with this account's token."""
-        text = self._native.availability(query.to_json(), timeout=seconds(timeout, "timeout"))
+        text = self._native.availability(query.to_json(), timeout=seconds(timeout, "timeout"), cancel=cancel)
         return AvailabilityResult.from_json(text)
 
     def change_participation_status(
-        self, calendar_id: str, event_uid: str, status: ParticipationStatus, *, timeout: Seconds | None = None
+        self,
+        calendar_id: str,
+        event_uid: str,
+        status: ParticipationStatus,
+        *,
+        timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> None:
         """Accepts, tentatively accepts or declines an event the user was invited to."""
-        self._native.change_participation_status(calendar_id, event_uid, status, timeout=seconds(timeout, "timeout"))
+        self._native.change_participation_status(
+            calendar_id, event_uid, status, timeout=seconds(timeout, "timeout"), cancel=cancel
+        )
 
-    def create_calendar(self, profile_id: str, name: str, *, timeout: Seconds | None = None) -> _core.Calendar:
+    def create_calendar(
+        self, profile_id: str, name: str, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> _core.Calendar:
         """A new calendar in one of the account's profiles (scope create_calendar)."""
-        return self._native.create_calendar(profile_id, name, timeout=seconds(timeout, "timeout"))
+        return self._native.create_calendar(profile_id, name, timeout=seconds(timeout, "timeout"), cancel=cancel)
 
     def delete_all_events(
-        self, calendar_ids: Iterable[str] | None = None, *, timeout: Seconds | None = None
+        self,
+        calendar_ids: Iterable[str] | None = None,
+        *,
+        timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> None:
         """Deletes every event your application manages: everywhere (no ``calendar_ids``) or in
         these calendars (an empty list is an error, never "everywhere")."""
         ids = None if calendar_ids is None else list(calendar_ids)
-        self._native.delete_all_events(calendar_ids=ids, timeout=seconds(timeout, "timeout"))
+        self._native.delete_all_events(calendar_ids=ids, timeout=seconds(timeout, "timeout"), cancel=cancel)
 
-    def upsert_availability_rule(self, rule: AvailabilityRule, *, timeout: Seconds | None = None) -> AvailabilityRule:
+    def upsert_availability_rule(
+        self, rule: AvailabilityRule, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> AvailabilityRule:
         """Creates or updates a rule; returns it as stored."""
         return AvailabilityRule.from_json(
-            self._native.upsert_availability_rule(rule.to_json(), timeout=seconds(timeout, "timeout"))
+            self._native.upsert_availability_rule(rule.to_json(), timeout=seconds(timeout, "timeout"), cancel=cancel)
         )
 
-    def availability_rules(self, *, timeout: Seconds | None = None) -> list[AvailabilityRule]:
-        return [AvailabilityRule.from_json(t) for t in self._native.availability_rules(timeout=seconds(timeout, "timeout"))]
+    def availability_rules(
+        self, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> list[AvailabilityRule]:
+        texts = self._native.availability_rules(timeout=seconds(timeout, "timeout"), cancel=cancel)
+        return [AvailabilityRule.from_json(t) for t in texts]
 
-    def availability_rule(self, availability_rule_id: str, *, timeout: Seconds | None = None) -> AvailabilityRule:
+    def availability_rule(
+        self, availability_rule_id: str, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> AvailabilityRule:
         return AvailabilityRule.from_json(
-            self._native.availability_rule(availability_rule_id, timeout=seconds(timeout, "timeout"))
+            self._native.availability_rule(availability_rule_id, timeout=seconds(timeout, "timeout"), cancel=cancel)
         )
 
-    def delete_availability_rule(self, availability_rule_id: str, *, timeout: Seconds | None = None) -> None:
-        self._native.delete_availability_rule(availability_rule_id, timeout=seconds(timeout, "timeout"))
+    def delete_availability_rule(
+        self, availability_rule_id: str, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> None:
+        self._native.delete_availability_rule(availability_rule_id, timeout=seconds(timeout, "timeout"), cancel=cancel)
 
     def request_elevated_permissions(
         self,
@@ -323,12 +349,13 @@ class _AccountCalls:
         *,
         redirect_uri: str | None = None,
         timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> PermissionsRequest:
         """Asks for elevated permissions: ``{calendar_id: "unrestricted" | "sandbox"}``."""
         pairs = list(permissions.items()) if isinstance(permissions, Mapping) else [(c, p) for c, p in permissions]
         return PermissionsRequest.from_json(
             self._native.request_elevated_permissions(
-                pairs, redirect_uri=redirect_uri, timeout=seconds(timeout, "timeout")
+                pairs, redirect_uri=redirect_uri, timeout=seconds(timeout, "timeout"), cancel=cancel
             )
         )
 
@@ -347,6 +374,7 @@ class _ApplicationCalls:
         json: Mapping[str, EventValue] | Sequence[EventValue] | None = None,
         *,
         timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> JSON:
         """Any call authenticated with the **client secret** (real-time scheduling, smart
         invites, ...): ``path`` on the API host or an absolute URL on its origin (the secret
@@ -356,21 +384,30 @@ class _ApplicationCalls:
 
         body = None if json is None else _json.dumps(json, default=_json_default)
         text = self._native.request(
-            method.upper(), path, query=_query_pairs(params), json_body=body, timeout=seconds(timeout, "timeout")
+            method.upper(),
+            path,
+            query=_query_pairs(params),
+            json_body=body,
+            timeout=seconds(timeout, "timeout"),
+            cancel=cancel,
         )
         return _reply(text)
 
-    def availability(self, query: AvailabilityQuery, *, timeout: Seconds | None = None) -> AvailabilityResult:
+    def availability(
+        self, query: AvailabilityQuery, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> AvailabilityResult:
         """POST /v1/availability across your application's accounts (client secret)."""
-        text = self._native.availability(query.to_json(), timeout=seconds(timeout, "timeout"))
+        text = self._native.availability(query.to_json(), timeout=seconds(timeout, "timeout"), cancel=cancel)
         return AvailabilityResult.from_json(text)
 
     def create_application_calendar(
-        self, application_calendar_id: str, *, timeout: Seconds | None = None
+        self, application_calendar_id: str, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
     ) -> Credentials:
         """Creates (or finds) an application calendar and stores its credentials like a new
         authorization: ``client.session(credentials.account_key)`` then works and refreshes
         like any account."""
-        native = self._native.create_application_calendar(application_calendar_id, timeout=seconds(timeout, "timeout"))
+        native = self._native.create_application_calendar(
+            application_calendar_id, timeout=seconds(timeout, "timeout"), cancel=cancel
+        )
         return Credentials._wrap(native)
 

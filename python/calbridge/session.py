@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, Union
 
 from . import _core
+from ._core import CancelToken
 from ._types import JSON, Seconds, seconds
 from .credentials import Credentials
 from .scheduling import _AccountCalls
@@ -166,8 +167,9 @@ class Session(_AccountCalls):
     Thread-safe: share one across threads. The access token is kept fresh (refreshed
     proactively before it expires, once for all threads, written to the token store before it
     is used), and a 401 leads to one refresh and one retry. Every call blocks (without the
-    GIL) for at most ``timeout`` seconds (default: the client's) and can be interrupted with
-    Ctrl-C.
+    GIL) for at most ``timeout`` seconds (default: the client's), can be interrupted with
+    Ctrl-C, and ends at once with :class:`CancelledError` when its ``cancel=``
+    :class:`~calbridge.CancelToken` is cancelled from another thread.
     """
 
     __slots__ = ("_native", "_client", "_on_refresh", "__weakref__")
@@ -191,13 +193,13 @@ class Session(_AccountCalls):
     def client(self) -> Client:
         return self._client
 
-    def credentials(self, *, timeout: Seconds | None = None) -> Credentials:
+    def credentials(self, *, timeout: Seconds | None = None, cancel: CancelToken | None = None) -> Credentials:
         """The current credentials (loaded from the store, refreshed if about to expire)."""
-        return Credentials._wrap(self._native.credentials(timeout=seconds(timeout, "timeout")))
+        return Credentials._wrap(self._native.credentials(timeout=seconds(timeout, "timeout"), cancel=cancel))
 
-    def calendars(self, *, timeout: Seconds | None = None) -> list[_core.Calendar]:
+    def calendars(self, *, timeout: Seconds | None = None, cancel: CancelToken | None = None) -> list[_core.Calendar]:
         """Every calendar of the account (GET /v1/calendars)."""
-        return self._native.calendars(timeout=seconds(timeout, "timeout"))
+        return self._native.calendars(timeout=seconds(timeout, "timeout"), cancel=cancel)
 
     def events(
         self,
@@ -213,6 +215,7 @@ class Session(_AccountCalls):
         include_moved: bool | None = None,
         localized_times: bool | None = None,
         timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> Paged[_core.Event]:
         """Events from the day ``from_`` up to the day ``to`` (exclusive), lazily over all pages.
         ``last_modified`` (an aware datetime or RFC 3339 text) is sent floored to the second.
@@ -237,6 +240,7 @@ class Session(_AccountCalls):
                 include_moved=include_moved,
                 localized_times=localized_times,
                 timeout=seconds(timeout, "timeout"),
+                cancel=cancel,
             )
         )
 
@@ -248,6 +252,7 @@ class Session(_AccountCalls):
         tzid: str = "Etc/UTC",
         calendar_ids: Iterable[str] | None = None,
         timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> Paged[_core.FreeBusyPeriod]:
         """Busy periods from the day ``from_`` up to the day ``to`` (exclusive), lazily over all
         pages; ``start``/``end`` typed like those of :meth:`events`."""
@@ -258,11 +263,17 @@ class Session(_AccountCalls):
                 to=_query_date(to, tzid, "to"),
                 calendar_ids=list(calendar_ids or ()),
                 timeout=seconds(timeout, "timeout"),
+                cancel=cancel,
             )
         )
 
     def upsert_event(
-        self, calendar_id: str, event: Mapping[str, EventValue], *, timeout: Seconds | None = None
+        self,
+        calendar_id: str,
+        event: Mapping[str, EventValue],
+        *,
+        timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> None:
         """Creates or updates an event. ``event`` needs an ``event_id`` (your id: it makes the
         call idempotent) and ``summary``, ``start``, ``end``; dates and aware datetimes are
@@ -273,37 +284,43 @@ class Session(_AccountCalls):
         ...     "end": datetime(2026, 12, 1, 10, tzinfo=timezone.utc)})
         """
         body = _json.dumps(dict(event), default=_json_default)
-        self._native.upsert_event(calendar_id, body, timeout=seconds(timeout, "timeout"))
+        self._native.upsert_event(calendar_id, body, timeout=seconds(timeout, "timeout"), cancel=cancel)
 
-    def delete_event(self, calendar_id: str, event_id: str, *, timeout: Seconds | None = None) -> None:
+    def delete_event(
+        self, calendar_id: str, event_id: str, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> None:
         """Deletes an event your application created (by its ``event_id``)."""
-        self._native.delete_event(calendar_id, event_id, timeout=seconds(timeout, "timeout"))
+        self._native.delete_event(calendar_id, event_id, timeout=seconds(timeout, "timeout"), cancel=cancel)
 
-    def delete_external_event(self, calendar_id: str, event_uid: str, *, timeout: Seconds | None = None) -> None:
+    def delete_external_event(
+        self, calendar_id: str, event_uid: str, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> None:
         """Deletes an event your application did not create (by its ``event_uid``)."""
-        self._native.delete_external_event(calendar_id, event_uid, timeout=seconds(timeout, "timeout"))
+        self._native.delete_external_event(calendar_id, event_uid, timeout=seconds(timeout, "timeout"), cancel=cancel)
 
-    def account(self, *, timeout: Seconds | None = None) -> _core.Account:
+    def account(self, *, timeout: Seconds | None = None, cancel: CancelToken | None = None) -> _core.Account:
         """GET /v1/account."""
-        return self._native.account(timeout=seconds(timeout, "timeout"))
+        return self._native.account(timeout=seconds(timeout, "timeout"), cancel=cancel)
 
-    def userinfo(self, *, timeout: Seconds | None = None) -> _core.UserInfo:
+    def userinfo(self, *, timeout: Seconds | None = None, cancel: CancelToken | None = None) -> _core.UserInfo:
         """GET /v1/userinfo."""
-        return self._native.userinfo(timeout=seconds(timeout, "timeout"))
+        return self._native.userinfo(timeout=seconds(timeout, "timeout"), cancel=cancel)
 
-    def profiles(self, *, timeout: Seconds | None = None) -> list[_core.Profile]:
+    def profiles(self, *, timeout: Seconds | None = None, cancel: CancelToken | None = None) -> list[_core.Profile]:
         """The account's calendar profiles; one with ``connected`` False needs relinking at
         its ``relink_url``."""
-        return self._native.profiles(timeout=seconds(timeout, "timeout"))
+        return self._native.profiles(timeout=seconds(timeout, "timeout"), cancel=cancel)
 
-    def revoke_profile(self, profile_id: str, *, timeout: Seconds | None = None) -> None:
+    def revoke_profile(
+        self, profile_id: str, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> None:
         """Disconnects one calendar profile."""
-        self._native.revoke_profile(profile_id, timeout=seconds(timeout, "timeout"))
+        self._native.revoke_profile(profile_id, timeout=seconds(timeout, "timeout"), cancel=cancel)
 
-    def link_token(self, *, timeout: Seconds | None = None) -> str:
+    def link_token(self, *, timeout: Seconds | None = None, cancel: CancelToken | None = None) -> str:
         """A link token: pass it as ``link_token`` to :meth:`Client.authorization_url` to add
         another calendar account to this user."""
-        return self._native.create_link_token(timeout=seconds(timeout, "timeout"))
+        return self._native.create_link_token(timeout=seconds(timeout, "timeout"), cancel=cancel)
 
     def create_channel(
         self,
@@ -312,6 +329,7 @@ class Session(_AccountCalls):
         calendar_ids: Iterable[str] | None = None,
         only_managed: bool | None = None,
         timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> Channel:
         """Creates a push notification channel: the intermediary will POST signed
         notifications of this account's changes to ``callback_url`` (at most 128 characters;
@@ -325,16 +343,20 @@ class Session(_AccountCalls):
             calendar_ids=None if calendar_ids is None else list(calendar_ids),
             only_managed=only_managed,
             timeout=seconds(timeout, "timeout"),
+            cancel=cancel,
         )
         return _channel(native)
 
-    def list_channels(self, *, timeout: Seconds | None = None) -> list[Channel]:
+    def list_channels(self, *, timeout: Seconds | None = None, cancel: CancelToken | None = None) -> list[Channel]:
         """The account's push notification channels."""
-        return [_channel(c) for c in _core.list_channels(self._native, timeout=seconds(timeout, "timeout"))]
+        natives = _core.list_channels(self._native, timeout=seconds(timeout, "timeout"), cancel=cancel)
+        return [_channel(c) for c in natives]
 
-    def close_channel(self, channel_id: str, *, timeout: Seconds | None = None) -> None:
+    def close_channel(
+        self, channel_id: str, *, timeout: Seconds | None = None, cancel: CancelToken | None = None
+    ) -> None:
         """Closes a channel: no more pushes to it."""
-        _core.close_channel(self._native, channel_id, timeout=seconds(timeout, "timeout"))
+        _core.close_channel(self._native, channel_id, timeout=seconds(timeout, "timeout"), cancel=cancel)
 
     def request(
         self,
@@ -344,13 +366,19 @@ class Session(_AccountCalls):
         json: Mapping[str, EventValue] | Sequence[EventValue] | None = None,
         *,
         timeout: Seconds | None = None,
+        cancel: CancelToken | None = None,
     ) -> JSON:
         """Any API call: ``path`` on the API host ("/v1/calendars") or an absolute URL on its
         origin (the token never goes elsewhere). Returns the parsed JSON reply (None when
         empty)."""
         body = None if json is None else _json.dumps(json, default=_json_default)
         text = self._native.request(
-            method.upper(), path, query=_query_pairs(params), json_body=body, timeout=seconds(timeout, "timeout")
+            method.upper(),
+            path,
+            query=_query_pairs(params),
+            json_body=body,
+            timeout=seconds(timeout, "timeout"),
+            cancel=cancel,
         )
         if not text:
             return None

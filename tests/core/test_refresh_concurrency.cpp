@@ -193,3 +193,50 @@ TEST_CASE("a thread waiting for another's refresh can be cancelled: the refresh 
     CHECK(f.transport->failures() == std::vector<std::string>{});
     CHECK(f.transport->unused_steps() == 0);
 }
+
+TEST_CASE("a caller cancelled during its own refresh sees it through: the rotated token is stored", "[session]") {
+    Fixture f(test_options());
+    REQUIRE(f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall())));
+    Gate release_refresh;
+    Step refresh = refresh_step("rt-1", json_reply(200, token_reply("at-2", "rt-2")));
+    refresh.hold = [&] { return release_refresh.wait(); };
+    refresh.abandon_when_cancelled = true;  // as a real transport would, if it heard the cancel
+    f.transport->expect(refresh);
+    const Session session = f.client.session("acc_1");
+    auto cancel = std::make_shared<CancellationToken>();
+
+    std::exception_ptr failed;
+    std::thread caller([&] {
+        try {
+            session.calendars(cancel_option(cancel));
+        } catch (...) {
+            failed = std::current_exception();
+        }
+    });
+    REQUIRE(f.transport->wait_for_in_flight(1));  // the server has the refresh (and rotates)
+    cancel->cancel();
+    release_refresh.open();
+    caller.join();
+
+    // The caller is told of its cancellation; the calendars request is never sent.
+    REQUIRE(failed);
+    CHECK_THROWS_AS(std::rethrow_exception(failed), CancelledError);
+    const auto stored = f.store->load("acc_1");
+    REQUIRE(stored);
+    CHECK(stored->credentials.refresh_token.reveal() == "rt-2");
+    CHECK(stored->credentials.access_token.reveal() == "at-2");
+    CHECK(f.transport->failures() == std::vector<std::string>{});
+    CHECK(f.transport->unused_steps() == 0);
+}
+
+TEST_CASE("a caller cancelled before its refresh is sent sends nothing", "[session]") {
+    Fixture f(test_options());
+    REQUIRE(f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall())));
+    const Session session = f.client.session("acc_1");
+    auto cancel = std::make_shared<CancellationToken>();
+    cancel->cancel();
+
+    CHECK_THROWS_AS(session.calendars(cancel_option(cancel)), CancelledError);
+    CHECK(f.transport->requests().empty());
+    CHECK(f.transport->failures() == std::vector<std::string>{});
+}

@@ -68,7 +68,7 @@ def calls(
 ) -> dict[str, tuple[Callable[..., object], dict[str, object]]]:
     native_client = calbridge_sandbox.client()._native
     session = calbridge_session._native
-    cred = session.credentials(timeout=None)
+    cred = session.credentials(timeout=None, cancel=None)
     profile = _core.LinkingProfile(provider_name="google", profile_id="pro_1", profile_name="a@example.com")
     memory = _core.MemoryTokenStore()
     files = _core.FileTokenStore(str(tmp_path / "tokens"))
@@ -82,7 +82,7 @@ def calls(
     config = json.dumps(
         {"client_id": "x", "client_secret": "y", "api_url": calbridge_sandbox.api_url, "app_url": calbridge_sandbox.app_url}
     )
-    t: dict[str, object] = {"timeout": 10.0}
+    t: dict[str, object] = {"timeout": 10.0, "cancel": None}
     signer = _core.StateSigner(b"k" * 32, clock=None)
     events: dict[str, object] = {
         "tzid": "Etc/UTC", "from_": None, "to": None, "calendar_ids": [], "last_modified": None,
@@ -92,6 +92,8 @@ def calls(
     return {
         "error_code_name": (_core.error_code_name, {"code": -7}),
         "redact": (_core.redact, {"value": "abc"}),
+        "CancelToken.__init__": (_core.CancelToken, {}),
+        "CancelToken.cancel": (_core.CancelToken().cancel, {}),
         "LinkingProfile.__init__": (
             _core.LinkingProfile,
             {"provider_name": "google", "profile_id": "pro_1", "profile_name": "a@example.com"},
@@ -184,7 +186,7 @@ def calls(
         "Client.session_for": (native_client.session_for, {"credentials": cred}),
         "EventPages.next": (session.events(**events).next, {}),  # type: ignore[arg-type]
         "FreeBusyPages.next": (
-            session.free_busy(tzid="Etc/UTC", from_=None, to=None, calendar_ids=[], timeout=10.0).next, {}
+            session.free_busy(tzid="Etc/UTC", from_=None, to=None, calendar_ids=[], **t).next, {}  # type: ignore[arg-type]
         ),
         "Session.credentials": (session.credentials, t),
         "Session.calendars": (session.calendars, t),

@@ -107,6 +107,9 @@ HttpResponse ScriptedTransport::send(const HttpRequest& request, const CallConte
         fail("request #" + std::to_string(number) + " (" + request.method + " " + request.url +
              "): gave up holding the reply");
     }
+    if (step->abandon_when_cancelled && ctx.cancel && ctx.cancel->is_cancelled()) {
+        throw CancelledError("scripted transport: cancelled while the reply was held");
+    }
     if (step->error) std::rethrow_exception(step->error);
     if (step->respond) return step->respond(request);
     return step->reply;

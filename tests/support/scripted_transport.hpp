@@ -38,6 +38,9 @@ struct Step {
     // Runs before the reply, outside the transport's lock; false means it gave up waiting (a
     // test failure, recorded).
     std::function<bool()> hold;
+    // After the hold, a call cancelled meanwhile gets CancelledError instead of the reply, as
+    // from a real transport that abandons the exchange (the server has processed it).
+    bool abandon_when_cancelled = false;
     std::size_t times = 1;  // matches this many consecutive requests
 };
 

@@ -69,6 +69,22 @@ public:
         SteadyTime saved_;
     };
 
+    // Takes the call's cancellation token away (so cancellation and its poll hook are not
+    // heard) until the returned guard goes; the deadline still holds. For a request that must
+    // be seen through once sent: a refresh the server may answer by rotating the refresh token,
+    // whose reply is then the only copy of the new one.
+    class CancellationShield {
+    public:
+        explicit CancellationShield(Call& call) noexcept : call_(call), saved_(std::move(call.cancel_)) {}
+        ~CancellationShield() { call_.cancel_ = std::move(saved_); }
+        CancellationShield(const CancellationShield&) = delete;
+        CancellationShield& operator=(const CancellationShield&) = delete;
+
+    private:
+        Call& call_;
+        std::shared_ptr<CancellationToken> saved_;
+    };
+
     // Waits `delay`, cut short at the deadline, with the call's waiter (cancellation and the
     // poll hook heard). False when the deadline came first; CancelledError when cancelled.
     bool pause(std::chrono::milliseconds delay);

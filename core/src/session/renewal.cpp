@@ -122,6 +122,13 @@ private:
                    ")";
         });
         Credentials fresh;
+        // Cancelled already: nothing is sent. Once it is sent, the refresh is seen through (to
+        // the deadline) whatever the caller's cancellation says: with rotation the server has
+        // retired the old refresh token, and walking away from the reply would lose the new
+        // one, so the next refresh would send a retired token and may cost the grant. The
+        // caller hears of its cancellation at its next step, with the new credentials stored.
+        call_.check_live("refreshing the token");
+        const Call::CancellationShield shield(call_);
         try {
             if (lease != nullptr) {
                 if (!lease->confirm()) return after_lost_lease(stored);
