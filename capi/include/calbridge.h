@@ -424,9 +424,9 @@ CALBRIDGE_EXTERN int calbridge_store_entry_set_reauthorization_required(calbridg
 /* Log levels, least to most severe. Log lines never contain secrets, at any level. */
 #define CALBRIDGE_LOG_TRACE 1    /* every request and reply line, every wait */
 #define CALBRIDGE_LOG_DEBUG 2    /* token lifecycle decisions */
-#define CALBRIDGE_LOG_INFO 3     /* a code exchanged, a token refreshed, a grant revoked */
+#define CALBRIDGE_LOG_INFO 3     /* a code exchanged, a token refreshed, a grant revoked, reauthorization required */
 #define CALBRIDGE_LOG_WARNING 4  /* retries, a failed store write, a conflicting concurrent write */
-#define CALBRIDGE_LOG_ERROR 5    /* reauthorization required */
+#define CALBRIDGE_LOG_ERROR 5    /* nothing today: every failure is also returned to the caller */
 #define CALBRIDGE_LOG_OFF 6      /* as a threshold: nothing */
 
 /* Receives one log line (no trailing newline). `message` is borrowed for the duration of the

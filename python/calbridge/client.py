@@ -25,15 +25,6 @@ DataCenter = Literal["us", "uk", "de", "au", "ca", "sg"]
 logger = logging.getLogger("calbridge")
 
 
-def _core_log_level(log: logging.Logger) -> int:
-    """The core's threshold (0 trace ... 5 off) from the logger's effective level."""
-    level = log.getEffectiveLevel()
-    for threshold, core in ((_core.TRACE, 0), (logging.DEBUG, 1), (logging.INFO, 2), (logging.WARNING, 3), (logging.ERROR, 4)):
-        if level <= threshold:
-            return core
-    return 5
-
-
 @dataclass(frozen=True)
 class AuthorizationRequest:
     """What :meth:`Client.authorization_url` gives: send the user's browser to ``url``; keep
@@ -71,7 +62,8 @@ class Client(_ApplicationCalls):
     >>> for calendar in client.session(credentials).calendars(): ...
 
     Log lines go to ``logging.getLogger("calbridge")`` (secrets redacted), at the level that
-    logger has when the client is made (``calbridge.TRACE`` shows every request line).
+    logger has when each call starts: a client made before ``logging.basicConfig`` follows
+    it (``calbridge.TRACE`` shows every request line).
 
     ``store`` is where credentials live: a store object (see :mod:`calbridge.stores`) or a
     store's name (``"sqlite:/var/lib/app/credentials.db"``, ``"postgresql://..."``,
@@ -162,7 +154,6 @@ class Client(_ApplicationCalls):
         self._native = _core.Client(
             json.dumps(config),
             store=_for_core(self._store),
-            log_level=_core_log_level(logger),
             logger=logger,
             on_refresh=dispatch_refresh,
             on_reauthorization_required=on_reauthorization_required,
