@@ -208,14 +208,16 @@ class Client(_ApplicationCalls):
         scope: Iterable[str] | str,
         *,
         state: str | None = None,
-        pkce: bool = False,
+        pkce: bool = True,
         avoid_linking: bool | None = None,
         link_token: str | None = None,
         provider_name: str | None = None,
         delegated_scope: str | None = None,
     ) -> AuthorizationRequest:
         """The link to send the user to. ``scope`` is a list or a space-separated string;
-        ``state`` defaults to 128 random bits; ``pkce`` adds an S256 code challenge."""
+        ``state`` defaults to 128 random bits. PKCE is on by default: the link carries an S256
+        code challenge and ``code_verifier`` is set (keep it server-side, like the state);
+        ``pkce=False`` opts out."""
         scopes = scope.split() if isinstance(scope, str) else list(scope)
         native = self._native.authorization_request(
             redirect_uri,

@@ -39,6 +39,7 @@ TEST_CASE("the authorization URL is docs/PROTOCOL.md §1's, on the app host", "[
     options.scope = {"read_account", "list_calendars"};
     options.state = "st+te &=%#";
     options.avoid_linking = true;
+    options.pkce = false;  // the exact URL; PKCE (the default) is tested in test_authorization_url.cpp
 
     const AuthorizationRequest request = f.client.authorization_request(redirect_uri, options);
 
