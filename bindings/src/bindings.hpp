@@ -102,7 +102,16 @@ std::shared_ptr<TokenStore> store_from_python(const py::object& store);
 namespace calbridge::python {
 
 // A LogSink that hands each line to `logger` (a logging.Logger) at the matching level,
-// taking the GIL for it. Lines are already redacted by the core.
-LogSink make_log_sink(py::object logger);
+// taking the GIL for it (lines are already redacted by the core), and the threshold that
+// follows the logger's effective level (isEnabledFor) as refresh_log_thresholds() last saw it.
+struct PythonLog {
+    LogSink sink;
+    LogThreshold threshold;
+};
+PythonLog make_python_log(py::object logger);
+
+// With the GIL held, at the start of every call: brings each Client's threshold up to date
+// with logging's configuration. One dictionary lookup per logger while nothing changed.
+void refresh_log_thresholds() noexcept;
 
 }  // namespace calbridge::python

@@ -46,6 +46,7 @@ PyRef share(py::object object) {
 }
 
 void run_blocking_impl(const Cancel& cancel, const std::function<void(const Cancel&)>& body) {
+    refresh_log_thresholds();  // logging's configuration as it is now, for this call
     auto token = std::make_shared<CancellationToken>();
     // Set by the poll hook, which runs on this thread inside `body`'s waits.
     std::optional<py::error_already_set> interrupted;

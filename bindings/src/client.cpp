@@ -12,13 +12,6 @@ namespace calbridge::python {
 
 namespace {
 
-LogLevel core_log_level(int level) {
-    if (level < static_cast<int>(LogLevel::trace) || level > static_cast<int>(LogLevel::off)) {
-        throw InvalidArgumentError("log_level must be 0 (trace) to 5 (off)");
-    }
-    return static_cast<LogLevel>(level);
-}
-
 std::function<void(const Credentials&)> refresh_hook(py::object callback) {
     if (callback.is_none()) return {};
     PyRef shared = share(std::move(callback));
@@ -51,14 +44,18 @@ std::optional<Secret> optional_secret(const std::optional<std::string>& value) {
     return Secret(*value);
 }
 
-Client make_client(const std::string& config_json, const py::object& store, int log_level, py::object logger,
+Client make_client(const std::string& config_json, const py::object& store, py::object logger,
                    py::object on_refresh, py::object on_reauthorization_required, int max_retries,
                    double initial_backoff, double max_backoff) {
     Config config = Config::from_json(config_json);
     ClientDependencies deps;
     deps.store = store_from_python(store);
-    deps.log_level = core_log_level(log_level);
-    if (!logger.is_none() && deps.log_level != LogLevel::off) deps.log = make_log_sink(std::move(logger));
+    if (!logger.is_none()) {
+        // The threshold follows the logger's level at each call (log.cpp).
+        PythonLog log = make_python_log(std::move(logger));
+        deps.log = std::move(log.sink);
+        deps.log_threshold = std::move(log.threshold);
+    }
     deps.on_refresh = refresh_hook(std::move(on_refresh));
     deps.on_reauthorization_required = reauthorization_hook(std::move(on_reauthorization_required));
     if (max_retries < 0) throw InvalidArgumentError("max_retries must be >= 0");
@@ -90,8 +87,8 @@ void init_client(py::module_& m) {
         .def_readonly("tls_handshakes", &TransportStats::tls_handshakes);
 
     py::class_<Client>(m, "Client")
-        .def(py::init(&make_client), py::arg("config_json"), py::kw_only(), py::arg("store"), py::arg("log_level"),
-             py::arg("logger"), py::arg("on_refresh"), py::arg("on_reauthorization_required"),
+        .def(py::init(&make_client), py::arg("config_json"), py::kw_only(), py::arg("store"), py::arg("logger"),
+             py::arg("on_refresh"), py::arg("on_reauthorization_required"),
              py::arg("max_retries"), py::arg("initial_backoff"), py::arg("max_backoff"))
         .def_property_readonly("client_id", [](const Client& c) { return c.config().client_id(); })
         .def_property_readonly("api_url", [](const Client& c) { return c.config().api_url(); })

@@ -424,9 +424,9 @@ CALBRIDGE_EXTERN int calbridge_store_entry_set_reauthorization_required(calbridg
 /* Log levels, least to most severe. Log lines never contain secrets, at any level. */
 #define CALBRIDGE_LOG_TRACE 1    /* every request and reply line, every wait */
 #define CALBRIDGE_LOG_DEBUG 2    /* token lifecycle decisions */
-#define CALBRIDGE_LOG_INFO 3     /* a code exchanged, a token refreshed, a grant revoked */
+#define CALBRIDGE_LOG_INFO 3     /* a code exchanged, a token refreshed, a grant revoked, reauthorization required */
 #define CALBRIDGE_LOG_WARNING 4  /* retries, a failed store write, a conflicting concurrent write */
-#define CALBRIDGE_LOG_ERROR 5    /* reauthorization required */
+#define CALBRIDGE_LOG_ERROR 5    /* nothing today: every failure is also returned to the caller */
 #define CALBRIDGE_LOG_OFF 6      /* as a threshold: nothing */
 
 /* Receives one log line (no trailing newline). `message` is borrowed for the duration of the
@@ -587,13 +587,16 @@ CALBRIDGE_EXTERN int calbridge_client_forget_account(int *out_removed, calbridge
 #define CALBRIDGE_TRUE 1
 #define CALBRIDGE_FALSE 2
 
-#define CALBRIDGE_AUTHORIZATION_OPTIONS_VERSION 1
+#define CALBRIDGE_AUTHORIZATION_OPTIONS_VERSION 2
 
-/* Optional parts of an authorization URL (NULL: the defaults). Unset parameters are not sent. */
+/* Optional parts of an authorization URL (NULL: the defaults). Unset parameters are not sent.
+ * PKCE is on by default since version 2: `pkce` is CALBRIDGE_UNSET (on, the default),
+ * CALBRIDGE_TRUE (on) or CALBRIDGE_FALSE (off: no challenge, no verifier). A version 1 struct
+ * keeps its meaning: non-zero on, 0 off. */
 typedef struct calbridge_authorization_options {
     unsigned int version;      /* CALBRIDGE_AUTHORIZATION_OPTIONS_VERSION */
     const char *state;         /* NULL: 128 random bits (recommended) */
-    int pkce;                  /* non-zero: PKCE with an S256 challenge (keep the verifier server-side) */
+    int pkce;                  /* PKCE with an S256 challenge unless CALBRIDGE_FALSE (keep the verifier server-side) */
     int avoid_linking;         /* CALBRIDGE_UNSET, CALBRIDGE_TRUE or CALBRIDGE_FALSE */
     const char *link_token;    /* from calbridge_session_create_link_token(): add an account to a user */
     const char *provider_name; /* pre-select: "google", "office365", "apple", "exchange", ... */

@@ -22,10 +22,14 @@ std::optional<bool> tristate(int value, const char* name) {
 calbridge::AuthorizationOptions authorization_options(const char* scope, const calbridge_authorization_options* options) {
     calbridge::AuthorizationOptions out;
     out.scope = calbridge::split_scope(required_string(scope, "scope"));
-    if (options == nullptr) return out;
+    if (options == nullptr) return out;  // PKCE on, the default
     check_version(options->version, CALBRIDGE_AUTHORIZATION_OPTIONS_VERSION, "options");
     if (options->state != nullptr) out.state = std::string(options->state);
-    out.pkce = options->pkce != 0;
+    if (options->version == 1) {
+        out.pkce = options->pkce != 0;  // version 1: off unless asked
+    } else {
+        out.pkce = tristate(options->pkce, "options->pkce").value_or(true);
+    }
     out.avoid_linking = tristate(options->avoid_linking, "options->avoid_linking");
     if (options->link_token != nullptr) out.link_token = std::string(options->link_token);
     if (options->provider_name != nullptr) out.provider_name = std::string(options->provider_name);
@@ -78,6 +82,7 @@ int calbridge_authorization_options_init(calbridge_authorization_options* option
         auto& o = required(options, "options");
         check_version(version, CALBRIDGE_AUTHORIZATION_OPTIONS_VERSION, "version");
         o = calbridge_authorization_options CALBRIDGE_AUTHORIZATION_OPTIONS_INIT;
+        o.version = version;  // a version 1 caller keeps version 1's meaning of `pkce`
     });
 }
 

@@ -142,6 +142,7 @@ class _PythonStore(Protocol):
 
 class _Logger(Protocol):
     def log(self, level: int, msg: str, /, *args: object) -> None: ...
+    def isEnabledFor(self, level: int, /) -> bool: ...
 
 class _RefreshHook(Protocol):
     def __call__(self, credentials: Credentials, /) -> None: ...
@@ -178,7 +179,6 @@ class Client:
         config_json: str,
         *,
         store: TokenStore | _PythonStore | None,
-        log_level: int,
         logger: _Logger | None,
         on_refresh: _RefreshHook | None,
         on_reauthorization_required: _ReauthorizationHook | None,

@@ -7,7 +7,8 @@
     calbridge events                list its events (all pages)
     calbridge refresh               refresh its tokens now
     calbridge revoke                revoke its grant and forget it
-    calbridge sandbox               run the local sandbox in the foreground
+    calbridge sandbox               run the local sandbox in the foreground (its CA kept in
+                                    <home>/sandbox-ca across restarts)
     calbridge listen                a loopback receiver that verifies and prints push notifications
 
 Connections are kept in ``$CALBRIDGE_HOME`` (default ``~/.config/calbridge``): the client's
@@ -415,6 +416,12 @@ def _saved(args: argparse.Namespace) -> tuple[Client, TokenStore, str]:
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     exe = find_executable()
     extra = [a for a in args.sandbox_args if a != "--"]
+    if "--ca-dir" not in extra and "--plain-http" not in extra:
+        # One CA for every start: a connection saved against this sandbox (its CA file in
+        # config.json) still trusts it after a restart on the same --port.
+        ca_dir = _home(args) / "sandbox-ca"
+        ca_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        extra = ["--ca-dir", str(ca_dir), *extra]
     os.execv(exe, [exe, *extra])
 
 
@@ -521,10 +528,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log calbridge's steps (-vv: every request)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="the whole flow against a freshly started sandbox, headless")
+    demo = sub.add_parser(
+        "demo",
+        help="the whole flow against a freshly started sandbox, headless",
+        description="Start the bundled sandbox, then run the whole flow without a browser, printing each step: "
+        "authorization link (PKCE), consent, code exchange, saved credentials, calendars, events page by page, "
+        "a proactive refresh, a 401 recovered, revocation. Stops the sandbox at the end. Touches nothing in --home.",
+    )
     demo.set_defaults(run=_cmd_demo)
 
-    connect = sub.add_parser("connect", help="connect an account: browser, loopback redirect, saved credentials")
+    connect = sub.add_parser(
+        "connect",
+        help="connect an account: browser, loopback redirect, saved credentials",
+        description="Connect a calendar account: prints (and opens) the authorization link, waits for the "
+        "redirect on a loopback receiver, exchanges the code and saves the credentials in the store and the "
+        "client settings in <home>/config.json. For a real application give --client-id and set "
+        "CALBRIDGE_CLIENT_SECRET; for a local sandbox give --sandbox READY_FILE (from `calbridge sandbox -- "
+        "--ready-file READY_FILE`).",
+    )
     connect.add_argument("--client-id", help="the application's client id (or CALBRIDGE_CLIENT_ID); the secret comes from CALBRIDGE_CLIENT_SECRET")
     connect.add_argument("--data-center", default=None, help="us (default), uk, de, au, ca or sg")
     connect.add_argument("--api-url", help="API host instead of the data center's")
@@ -535,7 +556,10 @@ def _parser() -> argparse.ArgumentParser:
     connect.add_argument("--provider", help="pre-select a provider (google, office365, apple, exchange...)")
     connect.add_argument("--port", type=int, default=0, help="port of the loopback redirect receiver (default: any free one)")
     connect.add_argument("--redirect-uri", help="a registered loopback redirect URI to listen on (or CALBRIDGE_REDIRECT_URI)")
-    connect.add_argument("--pkce", action="store_true", help="add a PKCE S256 code challenge")
+    connect.add_argument(
+        "--pkce", action=argparse.BooleanOptionalAction, default=True,
+        help="send a PKCE S256 code challenge (the default; --no-pkce: without)",
+    )
     connect.add_argument(
         "--account",
         help="save the connection under this key when the server's token reply names no account "
@@ -546,7 +570,12 @@ def _parser() -> argparse.ArgumentParser:
     _store_argument(connect)
     connect.set_defaults(run=_cmd_connect)
 
-    accounts = sub.add_parser("accounts", help="the accounts connected so far")
+    accounts = sub.add_parser(
+        "accounts",
+        help="the accounts connected so far",
+        description="List the accounts connected so far: each account's id, scope, token expiry and masked "
+        "tokens. Reads the store only; no request is sent.",
+    )
     _store_argument(accounts)
     accounts.set_defaults(run=_cmd_accounts)
 
@@ -560,7 +589,7 @@ def _parser() -> argparse.ArgumentParser:
     saved("calendars", "list the account's calendars", _cmd_calendars)
     events = saved("events", "list the account's events, over all pages", _cmd_events)
     events.add_argument("--from", dest="from_", type=_date, help="first day (default: today)")
-    events.add_argument("--to", type=_date, help="last day (default: a week after --from)")
+    events.add_argument("--to", type=_date, help="end day, exclusive: events before it (default: a week after --from)")
     events.add_argument("--tzid", default="Etc/UTC", help="time zone of the dates (default Etc/UTC)")
     events.add_argument("--calendar", action="append", help="only this calendar id (repeatable)")
     events.add_argument("--limit", type=int, default=0, help="show at most this many")
@@ -584,7 +613,13 @@ def _parser() -> argparse.ArgumentParser:
     listen.add_argument("--count", type=int, default=0, help="exit after this many verified pushes (0: never)")
     listen.set_defaults(run=_cmd_listen)
 
-    sandbox = sub.add_parser("sandbox", help="run the local sandbox in the foreground (arguments after -- go to it)")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="run the local sandbox in the foreground (arguments after -- go to it)",
+        description="Run calbridge-sandbox in the foreground; arguments after -- go to it. Its CA is kept in "
+        "<home>/sandbox-ca (key mode 0600) and reused at every start, so a connection saved against it keeps "
+        "trusting it after a restart on the same --port (unless -- --ca-dir DIR or --plain-http is given).",
+    )
     sandbox.add_argument("sandbox_args", nargs=argparse.REMAINDER, help="e.g. -- --port 8443 --ready-file r.json")
     sandbox.set_defaults(run=_cmd_sandbox)
     return parser

@@ -31,13 +31,6 @@ DataCenter = Literal["us", "uk", "de", "au", "ca", "sg"]
 logger = logging.getLogger("calbridge")
 
 
-def _core_log_level(log: logging.Logger) -> int:
-    """The core's threshold (0 trace ... 5 off) from the logger's effective level."""
-    level = log.getEffectiveLevel()
-    for threshold, core in ((_core.TRACE, 0), (logging.DEBUG, 1), (logging.INFO, 2), (logging.WARNING, 3), (logging.ERROR, 4)):
-        if level <= threshold:
-            return core
-    return 5
 
 
 class TransportStats(NamedTuple):
@@ -61,7 +54,8 @@ class Client(_ApplicationCalls):
     >>> for calendar in client.session(credentials).calendars(): ...
 
     Log lines go to ``logging.getLogger("calbridge")`` (secrets redacted), at the level that
-    logger has when the client is made (``calbridge.TRACE`` shows every request line).
+    logger has when each call starts: a client made before ``logging.basicConfig`` follows
+    it (``calbridge.TRACE`` shows every request line).
 
     ``store`` is where credentials live: a store object (see :mod:`calbridge.stores`) or a
     store's name (``"sqlite:/var/lib/app/credentials.db"``, ``"postgresql://..."``,
@@ -152,7 +146,6 @@ class Client(_ApplicationCalls):
         self._native = _core.Client(
             json.dumps(config),
             store=_for_core(self._store),
-            log_level=_core_log_level(logger),
             logger=logger,
             on_refresh=dispatch_refresh,
             on_reauthorization_required=on_reauthorization_required,
@@ -219,14 +212,16 @@ class Client(_ApplicationCalls):
         scope: Iterable[str] | str,
         *,
         state: str | None = None,
-        pkce: bool = False,
+        pkce: bool = True,
         avoid_linking: bool | None = None,
         link_token: str | None = None,
         provider_name: str | None = None,
         delegated_scope: str | None = None,
     ) -> AuthorizationRequest:
         """The link to send the user to. ``scope`` is a list or a space-separated string;
-        ``state`` defaults to 128 random bits; ``pkce`` adds an S256 code challenge."""
+        ``state`` defaults to 128 random bits. PKCE is on by default: the link carries an S256
+        code challenge and ``code_verifier`` is set (keep it server-side, like the state);
+        ``pkce=False`` opts out."""
         scopes = scope.split() if isinstance(scope, str) else list(scope)
         native = self._native.authorization_request(
             redirect_uri,

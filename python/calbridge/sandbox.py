@@ -145,8 +145,23 @@ class Sandbox:
 
     @classmethod
     def attach(cls, ready_file: str | os.PathLike[str]) -> Sandbox:
-        """A sandbox started elsewhere, from its ready file (it is not stopped by :meth:`stop`)."""
-        return cls(_read_ready(os.fspath(ready_file)))
+        """A sandbox started elsewhere (``calbridge sandbox -- --ready-file PATH``, or
+        ``calbridge-sandbox --ready-file PATH``), from the ready file it writes once it serves:
+        its URLs, CA file, admin token and default application. :meth:`stop` leaves it running.
+
+        Raises :class:`SandboxError` (one line, no traceback needed) when the file is missing,
+        unreadable, or not a sandbox's ready file. No request is sent here: a file left behind
+        by a sandbox that has stopped fails at the first call instead."""
+        path = os.fspath(ready_file)
+        try:
+            return cls(_read_ready(path))
+        except FileNotFoundError:
+            raise SandboxError(f"no sandbox ready file at {path} (is the sandbox running with --ready-file {path}?)") from None
+        except OSError as e:
+            raise SandboxError(f"cannot read the sandbox ready file {path}: {e.strerror or e}") from None
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            what = f"no {e.args[0]!r} field" if isinstance(e, KeyError) else (str(e) or type(e).__name__)
+            raise SandboxError(f"{path} is not a sandbox ready file ({what})") from None
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stops the sandbox (SIGTERM, then SIGKILL) if this object started it."""
@@ -235,8 +250,13 @@ class Sandbox:
         redirect_uris: Sequence[str] | None = None,
         on_refresh: Callable[[Credentials], None] | None = None,
     ) -> Client:
-        """A :class:`calbridge.Client` for this sandbox (its default application unless
-        given), trusting its CA."""
+        """A :class:`calbridge.Client` for this sandbox: its API and app URLs, trusting its CA
+        file (host names are still verified), for its default application unless
+        ``client_id``/``client_secret`` name another (see :meth:`add_application`).
+
+        ``store`` (a store or a store's name, default: memory), ``timeout``, ``leeway``,
+        ``max_retries``, ``redirect_uris`` and ``on_refresh`` are passed to
+        :class:`calbridge.Client` as they are. No request is sent here."""
         return Client(
             client_id or self.client_id,
             client_secret or self.client_secret,
@@ -312,8 +332,14 @@ class Sandbox:
         return self._object("POST", "clock", {"advance_seconds": seconds})
 
     def consent(self, authorization_url: str, *, user: str = DEFAULT_USER, approve: bool = True) -> str:
-        """Headless consent: the user (e-mail or account id) approves or denies the
-        authorization URL. Returns the URL the browser would be redirected to."""
+        """Headless consent: what a browser would do on the consent page, without one.
+
+        ``authorization_url`` is a link from :meth:`calbridge.Client.authorization_url` (any
+        client of this sandbox); ``user`` (an e-mail or account id of a sandbox user) approves
+        it, or with ``approve=False`` it is denied. Returns the redirect URL the browser would
+        be sent to: ``...?code=...&state=...`` (or ``error=access_denied``), ready for
+        :meth:`calbridge.Client.complete_authorization`. :class:`SandboxError` when the
+        sandbox refuses the link (unknown client, unregistered redirect URI, bad scope)."""
         body: dict[str, JSON] = {"url": authorization_url, "decision": "approve" if approve else "deny"}
         if approve:
             body["user"] = user
@@ -414,7 +440,7 @@ class Sandbox:
         *,
         user: str = DEFAULT_USER,
         redirect_uri: str | None = None,
-        pkce: bool = False,
+        pkce: bool = True,
     ) -> Credentials:
         """Builds the link, approves it as ``user`` and completes the authorization: the
         credentials, also saved in the client's store."""
@@ -425,6 +451,8 @@ class Sandbox:
 def _read_ready(path: str) -> _Ready:
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
     return _Ready(
         api_url=str(data["api_url"]),
         app_url=str(data["app_url"]),

@@ -15,12 +15,12 @@ constexpr std::int64_t default_to_days = 201;  // the intermediary's documented 
 bool read_query_bool(const Params& q, std::string_view name, bool& out, std::vector<FieldError>& errors) {
     const std::string* v = find_param(q, name);
     if (v == nullptr) return true;
-    if (*v == "true") out = true;
-    else if (*v == "false") out = false;
-    else {
+    const std::optional<bool> value = parse_query_bool(*v);
+    if (!value) {
         errors.push_back({std::string(name), "errors.invalid", "must be true or false"});
         return false;
     }
+    out = *value;
     return true;
 }
 

@@ -5,6 +5,7 @@
 #include "crypto.hpp"
 #include "json_util.hpp"
 #include "model_json.hpp"
+#include "ca_dir.hpp"
 #include "pki.hpp"
 #include "router.hpp"
 #include "server.hpp"
@@ -40,6 +41,9 @@ options:
   --config FILE       applications, users and settings (JSON; see the README)
   --ready-file FILE   write {api_url, app_url, ca_file, admin_token, ...} here once serving
   --ca-file FILE      where to write the CA certificate (default: a fresh temporary directory)
+  --ca-dir DIR        keep the CA in DIR across restarts (ca-key.pem, mode 0600, and ca.pem):
+                      made on the first start, reused after; the CA file is DIR/ca.pem
+                      unless --ca-file is given too
   --plain-http        serve plain HTTP instead of HTTPS (debugging only)
   --threads N         I/O threads (default: one per hardware thread)
   --timeout SECONDS   limit for each TLS handshake, read and write (default 30)
@@ -54,6 +58,7 @@ struct Options {
     std::optional<std::string> config;
     std::optional<std::string> ready_file;
     std::optional<std::string> ca_file;
+    std::optional<std::string> ca_dir;
     bool plain_http = false;
     unsigned threads = 0;
     double timeout = 30;
@@ -100,6 +105,8 @@ Options parse_options(int argc, char** argv) {
             o.ready_file = value();
         } else if (arg == "--ca-file") {
             o.ca_file = value();
+        } else if (arg == "--ca-dir") {
+            o.ca_dir = value();
         } else if (arg == "--plain-http") {
             o.plain_http = true;
         } else if (arg == "--threads") {
@@ -213,12 +220,16 @@ int main(int argc, char** argv) {
 
         std::string ca_file;
         if (server_options.tls) {
-            const Pki pki = make_pki({options.host});
+            const std::vector<std::string> hosts{options.host};
+            const Pki pki = options.ca_dir ? make_pki(load_or_create_ca(fs::absolute(*options.ca_dir)), hosts)
+                                           : make_pki(hosts);
             server_options.certificate_chain_pem = pki.server_cert_pem;
             server_options.private_key_pem = pki.server_key_pem;
             fs::path ca_path;
             if (options.ca_file) {
                 ca_path = fs::absolute(*options.ca_file);
+            } else if (options.ca_dir) {
+                ca_path = fs::absolute(*options.ca_dir) / ca_cert_file_name;
             } else {
                 std::string pattern = (fs::temp_directory_path() / "calbridge-sandbox-XXXXXX").string();
                 if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");

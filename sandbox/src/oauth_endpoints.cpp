@@ -140,7 +140,7 @@ AuthorizeCheck check_authorization(Context& ctx, const Params& q) {
         }
         p.code_challenge = *challenge;
     }
-    if (const std::string* v = find_param(q, "avoid_linking"); v != nullptr && *v != "true" && *v != "false") {
+    if (const std::string* v = find_param(q, "avoid_linking"); v != nullptr && !parse_query_bool(*v)) {
         return redirect_error("invalid_request", "avoid_linking must be true or false");
     }
     if (const std::string* v = find_param(q, "delegated_scope"); v != nullptr && *v != "free_busy" && *v != "read_only") {

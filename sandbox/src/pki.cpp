@@ -96,9 +96,15 @@ bool is_ip(const std::string& host) {
     return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
+std::unique_ptr<BIO, BioFree> memory_bio(const std::string& pem_text) {
+    std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem_text.data(), static_cast<int>(pem_text.size())));
+    if (!bio) fail("reading PEM");
+    return bio;
+}
+
 }  // namespace
 
-Pki make_pki(const std::vector<std::string>& extra_hosts) {
+CertificateAuthority make_certificate_authority() {
     Pkey ca_key = make_key();
     Cert ca = new_cert(ca_key.get(), ca_validity);
     set_name(X509_get_subject_name(ca.get()), "calbridge-sandbox local CA");
@@ -108,6 +114,24 @@ Pki make_pki(const std::vector<std::string>& extra_hosts) {
     add_extension(ca.get(), ca.get(), NID_subject_key_identifier, "hash");
     add_extension(ca.get(), ca.get(), NID_authority_key_identifier, "keyid:always");
     if (X509_sign(ca.get(), ca_key.get(), EVP_sha256()) == 0) fail("signing the CA certificate");
+    CertificateAuthority out;
+    out.cert_pem = pem([&](BIO* b) { return PEM_write_bio_X509(b, ca.get()); });
+    out.key_pem = pem([&](BIO* b) {
+        return PEM_write_bio_PrivateKey(b, ca_key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    });
+    return out;
+}
+
+Pki make_pki(const std::vector<std::string>& extra_hosts) {
+    return make_pki(make_certificate_authority(), extra_hosts);
+}
+
+Pki make_pki(const CertificateAuthority& authority, const std::vector<std::string>& extra_hosts) {
+    Cert ca(PEM_read_bio_X509(memory_bio(authority.cert_pem).get(), nullptr, nullptr, nullptr));
+    if (!ca) fail("reading the CA certificate");
+    Pkey ca_key(PEM_read_bio_PrivateKey(memory_bio(authority.key_pem).get(), nullptr, nullptr, nullptr));
+    if (!ca_key) fail("reading the CA key");
+    if (X509_check_private_key(ca.get(), ca_key.get()) != 1) fail("the CA key does not match the CA certificate");
 
     Pkey key = make_key();
     Cert server = new_cert(key.get(), server_validity);
@@ -127,7 +151,7 @@ Pki make_pki(const std::vector<std::string>& extra_hosts) {
     if (X509_sign(server.get(), ca_key.get(), EVP_sha256()) == 0) fail("signing the server certificate");
 
     Pki out;
-    out.ca_cert_pem = pem([&](BIO* b) { return PEM_write_bio_X509(b, ca.get()); });
+    out.ca_cert_pem = authority.cert_pem;
     out.server_cert_pem = pem([&](BIO* b) { return PEM_write_bio_X509(b, server.get()); }) + out.ca_cert_pem;
     out.server_key_pem = pem([&](BIO* b) {
         return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr);

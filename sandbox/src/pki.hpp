@@ -14,7 +14,19 @@ struct Pki {
     std::string server_key_pem;   // never leaves memory
 };
 
-// extra_hosts: more names or IP addresses for the server certificate. Throws on failure.
+// A certificate authority: its self-signed certificate and its private key, in PEM.
+struct CertificateAuthority {
+    std::string cert_pem;
+    std::string key_pem;  // written only to a --ca-dir, mode 0600
+};
+
+// A new CA (ten years). Throws on failure.
+CertificateAuthority make_certificate_authority();
+
+// A fresh server certificate signed by `ca` (a fresh CA when none is given). extra_hosts: more
+// names or IP addresses for the server certificate. Throws on failure, also when `ca`'s key
+// does not match its certificate.
 Pki make_pki(const std::vector<std::string>& extra_hosts = {});
+Pki make_pki(const CertificateAuthority& ca, const std::vector<std::string>& extra_hosts = {});
 
 }  // namespace calbridge::sandbox

@@ -7,6 +7,7 @@
 #include <boost/url/url_view.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 namespace urls = boost::urls;
 
@@ -21,6 +22,17 @@ const std::string* find_param(const Params& params, std::string_view name) noexc
         if (k == name) return &v;
     }
     return nullptr;
+}
+
+std::optional<bool> parse_query_bool(std::string_view value) noexcept {
+    const auto is = [value](std::string_view word) {
+        return value.size() == word.size() && std::equal(value.begin(), value.end(), word.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == b;
+               });
+    };
+    if (is("true")) return true;
+    if (is("false")) return false;
+    return std::nullopt;
 }
 
 std::vector<std::string> find_all_params(const Params& params, std::string_view name) {

@@ -20,6 +20,9 @@ struct Header {
 using Params = std::vector<std::pair<std::string, std::string>>;
 
 const std::string* find_param(const Params& params, std::string_view name) noexcept;
+// A boolean query value: "true" or "false" in any case (the real service accepts "True", which
+// the official Python SDK sends); nullopt for anything else.
+std::optional<bool> parse_query_bool(std::string_view value) noexcept;
 std::vector<std::string> find_all_params(const Params& params, std::string_view name);
 
 bool iequals(std::string_view a, std::string_view b) noexcept;

@@ -455,7 +455,7 @@ static void call_level_arguments_are_checked(void) {
              calbridge_authorization_new(&authorization, client, "http://localhost:8080/cb", "read_account", &ao));
     CHECK_RC(CALBRIDGE_ECONFIGURATION,
              calbridge_authorization_new(&authorization, client, "ftp://example.com/cb", "read_account", NULL));
-    CHECK_RC(CALBRIDGE_EINVALID_ARGUMENT, calbridge_authorization_options_init(&ao, 2));
+    CHECK_RC(CALBRIDGE_EINVALID_ARGUMENT, calbridge_authorization_options_init(&ao, CALBRIDGE_AUTHORIZATION_OPTIONS_VERSION + 1));
 
     /* Per-call options and queries. */
     CHECK_OK(calbridge_session_new(&session, client, "acc"));

@@ -347,6 +347,38 @@ static void sqlite_store_by_name(struct sandbox *sb) {
 
 /* ---- the flow ---------------------------------------------------------------------------- */
 
+/* PKCE: on with NULL options and with `pkce` unset, off only with CALBRIDGE_FALSE; a version 1
+ * struct keeps version 1's meaning (0: off). */
+static int link_has_pkce(calbridge_client *client, const calbridge_authorization_options *ao) {
+    calbridge_authorization *a = NULL;
+    int with;
+    CHECK_OK(calbridge_authorization_new(&a, client, SANDBOX_REDIRECT_URI, "read_account", ao));
+    if (a == NULL) return -1; /* neither answer: every CHECK on it fails */
+    with = calbridge_authorization_code_verifier(a) != NULL;
+    CHECK(with == contains(calbridge_authorization_url(a), "code_challenge_method=S256"));
+    calbridge_authorization_free(a);
+    return with;
+}
+
+static void pkce_defaults(calbridge_client *client) {
+    calbridge_authorization_options ao = CALBRIDGE_AUTHORIZATION_OPTIONS_INIT;
+    calbridge_authorization *bad = NULL;
+    CHECK(link_has_pkce(client, NULL) == 1);
+    CHECK(link_has_pkce(client, &ao) == 1);
+    ao.pkce = CALBRIDGE_TRUE;
+    CHECK(link_has_pkce(client, &ao) == 1);
+    ao.pkce = CALBRIDGE_FALSE;
+    CHECK(link_has_pkce(client, &ao) == 0);
+    ao.pkce = 7;
+    CHECK_RC(CALBRIDGE_EINVALID_ARGUMENT, calbridge_authorization_new(&bad, client, SANDBOX_REDIRECT_URI, "read_account", &ao));
+    CHECK(bad == NULL);
+    REQUIRE_OK(calbridge_authorization_options_init(&ao, 1));
+    CHECK(ao.version == 1);
+    CHECK(link_has_pkce(client, &ao) == 0);
+    ao.pkce = 1;
+    CHECK(link_has_pkce(client, &ao) == 1);
+}
+
 static void authorization_link(calbridge_client *client, const struct sandbox *sb) {
     calbridge_authorization_options ao = CALBRIDGE_AUTHORIZATION_OPTIONS_INIT;
     calbridge_authorization *a = NULL;
@@ -637,6 +669,7 @@ int main(void) {
 
     /* 1. The link, the consent, the redirect back: credentials, written to the C store. */
     authorization_link(client, &sb);
+    pkce_defaults(client);
     /* The application's key is ignored: the sandbox's reply names the account, and that wins. */
     credentials = connect_user(&sb, client, SANDBOX_ALL_SCOPES, 1, "application-chosen-key");
     if (credentials == NULL) return check_summary("flow");

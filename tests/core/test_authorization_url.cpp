@@ -33,6 +33,7 @@ AuthorizationOptions options_with(std::vector<std::string> scope, std::optional<
     AuthorizationOptions o;
     o.scope = std::move(scope);
     o.state = std::move(state);
+    o.pkce = false;  // the exact URLs below; PKCE, the default, has tests of its own
     return o;
 }
 
@@ -210,6 +211,20 @@ TEST_CASE("PKCE sends the S256 challenge of the returned verifier, never the ver
     const auto other = build_authorization_request(make_config(), "http://example.com", options);
     REQUIRE(other.code_verifier.has_value());
     CHECK_FALSE(*other.code_verifier == *request.code_verifier);
+}
+
+TEST_CASE("PKCE is on by default and off only when asked", "[authorize]") {
+    AuthorizationOptions options;
+    options.scope = {"felines"};
+    const auto request = build_authorization_request(make_config(), "http://example.com", options);
+    REQUIRE(request.code_verifier.has_value());
+    CHECK(param(request.url, "code_challenge") == code_challenge_s256(*request.code_verifier));
+    CHECK(param(request.url, "code_challenge_method") == "S256");
+
+    options.pkce = false;
+    const auto without = build_authorization_request(make_config(), "http://example.com", options);
+    CHECK_FALSE(without.code_verifier.has_value());
+    CHECK(without.url.find("code_challenge") == std::string::npos);
 }
 
 TEST_CASE("make_code_verifier gives 43 base64url characters, fresh each time", "[authorize]") {

@@ -131,3 +131,31 @@ TEST_CASE("a secret hidden behind an HTML entity is still caught", "[call]") {
     redactor.add(secret);
     CHECK(detail::body_excerpt("x abc&amp;defghijklmnopqrstuvwxyz y", redactor) == "x \u2026wxyz y");
 }
+
+TEST_CASE("a 403 fills the error's OAuth fields from the intermediary's error body", "[call]") {
+    const Error e = error_for(403, R"({"error": "insufficient_scope", "error_description": "this call needs the create_event scope", "error_uri": "https://docs.test/scopes"})");
+    CHECK(e.code() == ErrorCode::authorization);
+    CHECK(e.oauth_error() == "insufficient_scope");
+    CHECK(e.oauth_error_description() == "this call needs the create_event scope");
+    CHECK(e.oauth_error_uri() == "https://docs.test/scopes");
+}
+
+TEST_CASE("a 401 with an error body fills the OAuth fields too", "[call]") {
+    const Error e = error_for(401, R"({"error": "invalid_token"})");
+    CHECK(e.code() == ErrorCode::authentication);
+    CHECK(e.oauth_error() == "invalid_token");
+    CHECK(e.oauth_error_description().empty());
+}
+
+TEST_CASE("a 403 without an error field or with a body that is not JSON leaves the OAuth fields empty", "[call]") {
+    for (const char* body : {"", "<html>Forbidden</html>", R"({"error_description": "alone"})", R"({"error": 7})", "[]"}) {
+        const Error e = error_for(403, body);
+        CHECK(e.code() == ErrorCode::authorization);
+        CHECK(e.oauth_error().empty());
+        CHECK(e.oauth_error_description().empty());
+    }
+}
+
+TEST_CASE("a 404 body's error field is not read as an OAuth error", "[call]") {
+    CHECK(error_for(404, R"({"error": "not_found"})").oauth_error().empty());
+}

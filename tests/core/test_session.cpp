@@ -187,6 +187,24 @@ TEST_CASE("invalid_grant confirmed by the store is reauthorization required, wit
     CHECK(f.transport->requests().size() == 1);
 }
 
+TEST_CASE("a grant found revoked is logged at info as an expected outcome and never at error", "[session]") {
+    Fixture f;
+    REQUIRE(f.store->insert("acc_1", credentials("at-1", "rt-1", f.clock.wall())));
+    f.transport->expect(refresh_step("rt-1", json_reply(400, R"({"error":"invalid_grant","error_description":"revoked"})")));
+
+    CHECK_THROWS_AS(f.client.session("acc_1").calendars(), InvalidGrantError);
+
+    bool logged = false;
+    for (const auto& [level, line] : f.log.lines()) {
+        CHECK(level < LogLevel::warning);
+        if (line.find("the grant is gone; reauthorization required") != std::string::npos) {
+            CHECK(level == LogLevel::info);
+            logged = true;
+        }
+    }
+    CHECK(logged);
+}
+
 TEST_CASE("an account with no stored credentials is reauthorization required, without a request", "[session]") {
     std::vector<std::string> reauthorizations;
     Fixture f(test_options(), [&](ClientDependencies& d) {

@@ -39,6 +39,7 @@ TEST_CASE("the authorization URL is docs/PROTOCOL.md §1's, on the app host", "[
     options.scope = {"read_account", "list_calendars"};
     options.state = "st+te &=%#";
     options.avoid_linking = true;
+    options.pkce = false;  // the exact URL; PKCE (the default) is tested in test_authorization_url.cpp
 
     const AuthorizationRequest request = f.client.authorization_request(redirect_uri, options);
 
@@ -335,6 +336,62 @@ TEST_CASE("a refused revoke is typed like any token endpoint error", "[token]") 
     f.transport->expect(s);
 
     CHECK_THROWS_AS(f.client.revoke_sub("acc_1"), InvalidClientError);
+}
+
+TEST_CASE("revoking a token the server calls already invalid returns and logs at info only", "[token]") {
+    Fixture f;
+    const std::string prefix = "client_id=client-id&client_secret=" + std::string(client_secret_value);
+    for (const auto& [body, error] : {std::pair{prefix + "&token=rt-1", "invalid_grant"},
+                                      std::pair{prefix + "&token=rt-1", "invalid_token"},
+                                      std::pair{prefix + "&sub=acc_1", "invalid_grant"}}) {
+        Step s = token_step(body, json_reply(400, std::string(R"({"error":")") + error + R"("})"));
+        s.url = revoke_url;
+        f.transport->expect(s);
+    }
+
+    f.client.revoke(credentials("at-1", "rt-1", f.clock.wall()));
+    f.client.revoke(credentials("at-1", "rt-1", f.clock.wall()));
+    f.client.revoke_sub("acc_1");
+
+    CHECK(f.transport->unused_steps() == 0);
+    CHECK(f.log.count_containing("nothing to revoke") + f.log.count_containing("no grant left to revoke") == 3);
+    for (const auto& [level, line] : f.log.lines()) CHECK(level < LogLevel::warning);
+}
+
+TEST_CASE("a revoke refused for another reason than an invalid token still throws", "[token]") {
+    Fixture f;
+    Step s = token_step("client_id=client-id&client_secret=" + std::string(client_secret_value) + "&token=rt-1",
+                        json_reply(400, R"({"error":"invalid_request"})"));
+    s.url = revoke_url;
+    f.transport->expect(s);
+
+    CHECK_THROWS_AS(f.client.revoke(credentials("at-1", "rt-1", f.clock.wall())), BadRequestError);
+}
+
+TEST_CASE("a log threshold given as an atomic is read at each log point", "[token]") {
+    const auto threshold = std::make_shared<std::atomic<LogLevel>>(LogLevel::off);
+    Fixture f(test_options(), [&](ClientDependencies& d) {
+        d.log_level = LogLevel::trace;  // ignored: log_threshold wins
+        d.log_threshold = threshold;
+    });
+    const std::string prefix = "client_id=client-id&client_secret=" + std::string(client_secret_value);
+    for (int i = 0; i < 3; ++i) {
+        Step s = token_step(prefix + "&token=rt-1", reply(200));
+        s.url = revoke_url;
+        f.transport->expect(s);
+    }
+
+    f.client.revoke(credentials("at-1", "rt-1", f.clock.wall()));
+    CHECK(f.log.lines().empty());
+
+    threshold->store(LogLevel::info);
+    f.client.revoke(credentials("at-1", "rt-1", f.clock.wall()));
+    CHECK(f.log.count_containing("revoked a grant") == 1);
+    for (const auto& [level, line] : f.log.lines()) CHECK(level >= LogLevel::info);
+
+    threshold->store(LogLevel::warning);
+    f.client.revoke(credentials("at-1", "rt-1", f.clock.wall()));
+    CHECK(f.log.count_containing("revoked a grant") == 1);
 }
 
 TEST_CASE("complete_authorization checks the redirect back, exchanges the code and stores the result", "[token]") {

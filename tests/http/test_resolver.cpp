@@ -184,3 +184,21 @@ TEST_CASE("callers of one name share the lookup in flight") {
     CHECK(resolver.lookups() == 1);
     CHECK(dns.started() == 1);
 }
+
+TEST_CASE("a name under invalid. is refused as not existing: not retryable") {
+    Resolver resolver;
+    CallContext ctx;
+    ctx.deadline = std::chrono::steady_clock::now() + 10s;
+    CallInterrupt call(ctx);
+    for (const char* host : {"no-such-host.invalid", "INVALID", "a.b.Invalid."}) {
+        try {
+            resolver.resolve(host, 443, ctx.deadline, call);
+            FAIL("resolved " << host);
+        } catch (const ConnectionError& e) {
+            CHECK_FALSE(e.details().retryable);
+            CHECK_FALSE(e.details().request_sent);
+        }
+    }
+    CHECK(resolver.lookups() == 3);
+    CHECK(resolver.resolve("localhost", 443, ctx.deadline, call).size() > 0);  // "invalid" only as a label
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -280,3 +281,130 @@ def test_listen_needs_a_secret(tmp_path: Path) -> None:
     result = _cli("listen", home=tmp_path, timeout=30)
     assert result.returncode == 2
     assert "no client secret" in result.stderr
+
+
+# --- connect --sandbox with a bad ready file, help texts ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, "no sandbox ready file at"),
+        ("not json at all", "is not a sandbox ready file"),
+        ("[1, 2]", "is not a sandbox ready file (not a JSON object)"),
+        ('{"app_url": "https://127.0.0.1:1"}', "is not a sandbox ready file (no 'api_url' field)"),
+    ],
+)
+def test_connect_with_a_missing_or_bad_ready_file_says_so_in_one_line(tmp_path: Path, content: str | None, says: str) -> None:
+    ready = tmp_path / "ready.json"
+    if content is not None:
+        ready.write_text(content)
+    result = _cli("connect", "--sandbox", str(ready), "--no-browser", home=tmp_path / "home")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("calbridge: SandboxError: "), result.stderr
+    assert says in lines[0] and str(ready) in lines[0]
+    assert not (tmp_path / "home" / "config.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        ("demo", "without a browser"),
+        ("connect", "loopback receiver"),
+        ("accounts", "Reads the store only"),
+        ("sandbox", "reused at every start"),
+    ],
+)
+def test_commands_explain_themselves_in_their_help(command: str, says: str, tmp_path: Path) -> None:
+    result = _cli(command, "--help", home=tmp_path)
+    assert result.returncode == 0
+    assert says in " ".join(result.stdout.split())
+
+
+def test_events_help_says_to_is_exclusive(tmp_path: Path) -> None:
+    result = _cli("events", "--help", home=tmp_path)
+    assert "end day, exclusive" in " ".join(result.stdout.split())
+
+
+# --- a saved sandbox connection across a sandbox restart ---------------------------------------
+
+
+class _CliSandbox:
+    """`calbridge sandbox` in the foreground, ready once it prints its URL line."""
+
+    def __init__(self, home: Path, port: int, ready: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "calbridge", "--home", str(home), "sandbox", "--",
+             "--port", str(port), "--ready-file", str(ready), "--quiet"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()  # written after the ready file
+        assert "listening on" in line, line + self.process.stdout.read()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.communicate(timeout=30)
+        assert self.process.returncode == 0
+
+
+def _connect_through_cli(sandbox: Sandbox, ready: Path, home: Path) -> str:
+    """`calbridge connect --sandbox READY`, approving the link headlessly. Its stdout."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "calbridge", "--home", str(home), "connect", "--sandbox", str(ready), "--no-browser", "--timeout", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout is not None
+        url = ""
+        while not url:
+            line = child.stdout.readline()
+            assert line, child.stderr.read() if child.stderr else ""
+            if line.strip().startswith(sandbox.app_url + "/oauth/authorize?"):
+                url = line.strip()
+        with urllib.request.urlopen(sandbox.consent(url), timeout=30) as response:
+            assert b"Connected" in response.read()
+        out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 0, out + err
+    return out
+
+
+def test_a_saved_sandbox_connection_still_trusts_the_sandbox_after_a_restart(tmp_path: Path) -> None:
+    home, ready = tmp_path / "home", tmp_path / "ready.json"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    first = _CliSandbox(home, port, ready)
+    try:
+        assert "Connected: account acc_sandbox_ada" in _connect_through_cli(Sandbox.attach(ready), ready, home)
+        assert _cli("calendars", home=home).returncode == 0
+        saved = json.loads((home / "config.json").read_text())
+        assert saved["ca_file"] == str(home / "sandbox-ca" / "ca.pem")
+        ca = Path(saved["ca_file"]).read_bytes()
+        assert (home / "sandbox-ca" / "ca-key.pem").stat().st_mode & 0o777 == 0o600
+    finally:
+        first.stop()
+
+    second = _CliSandbox(home, port, ready)
+    try:
+        assert Path(saved["ca_file"]).read_bytes() == ca
+        # The saved settings reach the restarted sandbox over verified TLS; it keeps grants in
+        # memory only, so the saved grant is unknown there and the account must reauthorize.
+        gone = _cli("calendars", home=home)
+        assert gone.returncode == 1, gone.stderr
+        assert "InvalidGrantError" in gone.stderr and "reauthorization required" in gone.stderr
+        assert "TlsError" not in gone.stderr
+        _connect_through_cli(Sandbox.attach(ready), ready, home)
+        assert json.loads((home / "config.json").read_text())["ca_file"] == saved["ca_file"]
+        calendars = _cli("calendars", home=home)
+        assert calendars.returncode == 0, calendars.stderr
+        assert "cal_sandbox_primary" in calendars.stdout
+    finally:
+        second.stop()

@@ -116,3 +116,12 @@ def test_bad_configuration_is_refused_before_any_request() -> None:
         calbridge.Client("id", "secret", data_center="mars")
     with pytest.raises(calbridge.ConfigurationError):
         calbridge.Client("id", "secret", api_url="http://api.example.com")  # plain http off loopback
+
+
+def test_a_403_carries_the_oauth_error_and_description(calbridge_sandbox: Sandbox, calbridge_client: calbridge.Client) -> None:
+    credentials = calbridge_sandbox.authorize(calbridge_client, "read_account")
+    with pytest.raises(calbridge.AuthorizationError) as info:
+        calbridge_client.session(credentials).calendars()
+    assert info.value.http_status == 403
+    assert info.value.oauth_error == "insufficient_scope"
+    assert info.value.description is not None and "list_calendars" in info.value.description

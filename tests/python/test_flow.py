@@ -55,7 +55,19 @@ def test_the_whole_flow_connects_lists_and_revokes(calbridge_sandbox: Sandbox) -
 def test_the_scope_may_be_a_space_separated_string(calbridge_client: calbridge.Client, calbridge_sandbox: Sandbox) -> None:
     auth = calbridge_client.authorization_url(calbridge_sandbox.redirect_uri, "read_account  list_calendars")
     assert parse_qs(urlsplit(auth.url).query)["scope"] == ["read_account list_calendars"]
-    assert auth.code_verifier is None
+
+
+def test_pkce_is_on_by_default_and_off_only_when_asked(calbridge_client: calbridge.Client, calbridge_sandbox: Sandbox) -> None:
+    auth = calbridge_client.authorization_url(calbridge_sandbox.redirect_uri, "read_account")
+    query = parse_qs(urlsplit(auth.url).query)
+    assert query["code_challenge_method"] == ["S256"]
+    assert auth.code_verifier is not None and len(auth.code_verifier) == 43
+    assert calbridge_client.complete_authorization(calbridge_sandbox.consent(auth.url), auth).account_id
+
+    without = calbridge_client.authorization_url(calbridge_sandbox.redirect_uri, "read_account", pkce=False)
+    assert "code_challenge" not in parse_qs(urlsplit(without.url).query)
+    assert without.code_verifier is None
+    assert calbridge_client.complete_authorization(calbridge_sandbox.consent(without.url), without).account_id
 
 
 def test_complete_authorization_takes_the_parts_instead_of_the_request(
@@ -65,7 +77,10 @@ def test_complete_authorization_takes_the_parts_instead_of_the_request(
     assert auth.state == "my-state-1234567890"
     callback = calbridge_sandbox.consent(auth.url)
     credentials = calbridge_client.complete_authorization(
-        callback, expected_state="my-state-1234567890", redirect_uri=calbridge_sandbox.redirect_uri
+        callback,
+        expected_state="my-state-1234567890",
+        redirect_uri=calbridge_sandbox.redirect_uri,
+        code_verifier=auth.code_verifier,
     )
     assert credentials.account_id == "acc_sandbox_ada"
 
@@ -173,7 +188,7 @@ def test_refresh_and_exchange_code_talk_to_the_token_endpoint_only(
 ) -> None:
     auth = calbridge_client.authorization_url(calbridge_sandbox.redirect_uri, SCOPE)
     code = parse_qs(urlsplit(calbridge_sandbox.consent(auth.url)).query)["code"][0]
-    credentials = calbridge_client.exchange_code(code, calbridge_sandbox.redirect_uri)
+    credentials = calbridge_client.exchange_code(code, calbridge_sandbox.redirect_uri, code_verifier=auth.code_verifier)
     assert calbridge_client.store.load(credentials.account_key) is None  # nothing stored
 
     refreshed = calbridge_client.refresh(credentials)

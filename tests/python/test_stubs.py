@@ -153,7 +153,7 @@ def calls(
         "Client.__init__": (
             _core.Client,
             {
-                "config_json": config, "store": None, "log_level": 5, "logger": None, "on_refresh": None,
+                "config_json": config, "store": None, "logger": None, "on_refresh": None,
                 "on_reauthorization_required": None, "max_retries": 0, "initial_backoff": 0.1, "max_backoff": 1.0,
             },
         ),  # fmt: skip

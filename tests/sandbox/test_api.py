@@ -218,6 +218,20 @@ class TestUpsertAndDelete:
                         for e in p.json()["events"]]
         assert len(with_managed) == len(everything) + 1
 
+    @pytest.mark.parametrize("spelling", ["True", "TRUE", "tRuE"])
+    def test_query_booleans_are_read_in_any_case(self, sandbox: Sandbox, token: str, spelling: str) -> None:
+        # The official Python SDK sends include_managed=True.
+        upsert(sandbox, token, EVENT)
+        lower = [e for p in read_all(sandbox, token, events_path(params={**WIDE, "include_managed": "true"}))
+                 for e in p.json()["events"]]
+        other = [e for p in read_all(sandbox, token, events_path(params={**WIDE, "include_managed": spelling}))
+                 for e in p.json()["events"]]
+        assert any("event_id" in e for e in other)
+        assert len(other) == len(lower)
+        without = [e for p in read_all(sandbox, token, events_path(params={**WIDE, "include_managed": "FALSE"}))
+                   for e in p.json()["events"]]
+        assert all("event_id" not in e for e in without)
+
     def test_start_and_end_may_be_objects_with_a_time_zone_or_dates(self, sandbox: Sandbox, token: str) -> None:
         body = {**EVENT, "start": {"time": "2031-05-06T09:00:00+02:00", "tzid": "Europe/Berlin"},
                 "end": {"time": "2031-05-06T10:00:00+02:00", "tzid": "Europe/Berlin"}}

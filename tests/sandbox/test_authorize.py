@@ -152,7 +152,7 @@ def test_a_request_whose_redirect_cannot_be_trusted_gets_an_error_page(sandbox: 
      "code_challenge_method must be S256 or plain"),
     ({"code_challenge": "short", "code_challenge_method": "S256"}, "invalid_request", "code_challenge must be"),
     ({"code_challenge_method": "S256"}, "invalid_request", "code_challenge_method without code_challenge"),
-    ({"avoid_linking": "True"}, "invalid_request", "avoid_linking must be true or false"),
+    ({"avoid_linking": "yes"}, "invalid_request", "avoid_linking must be true or false"),
     ({"link_token": "not-a-link-token"}, "invalid_request", "unknown or expired link_token"),
 ])
 def test_an_invalid_request_with_a_good_redirect_uri_redirects_with_the_error(sandbox: Sandbox, extra, error,

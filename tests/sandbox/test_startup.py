@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox_client import BINARY, Sandbox
+from sandbox_client import BINARY, Sandbox, start_sandbox
 
 
 def test_ready_file_names_the_urls_the_ca_the_admin_token_and_the_default_application(sandbox: Sandbox) -> None:
@@ -182,5 +182,71 @@ def test_a_bad_command_line_exits_with_status_2(args: list[str]) -> None:
 def test_help_lists_every_option() -> None:
     done = subprocess.run([BINARY, "--help"], capture_output=True, timeout=60, text=True)
     assert done.returncode == 0
-    for option in ("--port", "--host", "--config", "--ready-file", "--plain-http", "--ca-file", "--timeout"):
+    for option in ("--port", "--host", "--config", "--ready-file", "--plain-http", "--ca-file", "--ca-dir", "--timeout"):
         assert option in done.stdout
+
+
+def _server_certificate(sb: Sandbox, cafile: str) -> bytes:
+    """The server certificate (DER), verified against `cafile` for the host name localhost."""
+    ctx = ssl.create_default_context(cafile=cafile)
+    with socket.create_connection((sb.host, sb.port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return der
+
+
+def test_ca_dir_keeps_the_ca_across_restarts(spawn, tmp_path: Path) -> None:
+    ca_dir = tmp_path / "ca"
+    first = spawn("--ca-dir", str(ca_dir))
+    key = ca_dir / "ca-key.pem"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert ca_dir.stat().st_mode & 0o777 == 0o700
+    trusted = tmp_path / "trusted-ca.pem"  # what a client saved from the first start
+    trusted.write_bytes(Path(first.ready["ca_file"]).read_bytes())
+    assert (ca_dir / "ca.pem").read_bytes() == trusted.read_bytes()
+    first_cert = _server_certificate(first, str(trusted))
+    key_pem = key.read_bytes()
+    assert first.stop() == 0
+
+    second = spawn("--ca-dir", str(ca_dir))
+    assert key.read_bytes() == key_pem and key.stat().st_mode & 0o777 == 0o600
+    assert Path(second.ready["ca_file"]).read_bytes() == trusted.read_bytes()
+    # The first start's CA still verifies the second start's (fresh) server certificate.
+    assert _server_certificate(second, str(trusted)) != first_cert
+    assert "BEGIN PRIVATE KEY" not in Path(second.ready["ca_file"]).read_text()
+
+
+def test_without_ca_dir_each_start_has_a_new_ca(spawn, tmp_path: Path) -> None:
+    first = spawn()
+    trusted = tmp_path / "trusted-ca.pem"
+    trusted.write_bytes(Path(first.ready["ca_file"]).read_bytes())
+    assert first.stop() == 0
+    second = spawn()
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _server_certificate(second, str(trusted))
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
+def test_ca_dir_refuses_a_key_others_may_read(tmp_path: Path, mode: int) -> None:
+    ca_dir = tmp_path / "ca"
+    ready = tmp_path / "ready.json"
+    sb = start_sandbox(tmp_path, "--ca-dir", str(ca_dir), name="first")
+    assert sb.stop() == 0
+    (ca_dir / "ca-key.pem").chmod(mode)
+    done = subprocess.run([BINARY, "--port", "0", "--ca-dir", str(ca_dir), "--ready-file", str(ready)],
+                          capture_output=True, timeout=60, text=True)
+    assert done.returncode == 1
+    assert f"ca-key.pem: the CA key has mode {mode:04o}" in done.stderr
+    assert "chmod 600" in done.stderr
+    assert not ready.exists()
+
+
+def test_ca_dir_refuses_a_key_that_does_not_match_the_certificate(tmp_path: Path) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    for d in (first, second):
+        assert start_sandbox(tmp_path, "--ca-dir", str(d), name=d.name).stop() == 0
+    (first / "ca.pem").write_bytes((second / "ca.pem").read_bytes())
+    done = subprocess.run([BINARY, "--port", "0", "--ca-dir", str(first)], capture_output=True, timeout=60, text=True)
+    assert done.returncode == 1
+    assert "the CA key does not match the CA certificate" in done.stderr

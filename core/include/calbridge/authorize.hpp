@@ -17,7 +17,7 @@ namespace calbridge {
 struct AuthorizationOptions {
     std::vector<std::string> scope;           // required, at least one; sent space-separated
     std::optional<std::string> state;         // default: random_state()
-    bool pkce = false;                        // S256 code challenge; off by default
+    bool pkce = true;                         // S256 code challenge; on by default, false to opt out
     std::optional<bool> avoid_linking;        // sent as "true"/"false"; omitted when unset
     std::optional<std::string> link_token;
     std::optional<std::string> provider_name; // "google", "office365", "apple", "exchange", ...

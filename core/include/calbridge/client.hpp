@@ -37,6 +37,8 @@ struct ClientDependencies {
 
     LogSink log;                         // default: no logging
     LogLevel log_level = LogLevel::info;
+    // When set, the threshold is read from it at every log point and log_level is ignored.
+    LogThreshold log_threshold;
 
     WallClock wall_clock;      // default: system_wall_clock(); token expiry
     SteadyClock steady_clock;  // default: system_steady_clock(); deadlines
@@ -97,9 +99,11 @@ public:
     // Keeps the refresh token (and account, scope) of `credentials` when the reply has none.
     Credentials refresh(const Credentials& credentials, const CallOptions& options = {}) const;
     // Revokes the grant with its refresh token (the access token when there is none). The store
-    // is left as it is: remove the account from it when that is what you want.
+    // is left as it is: remove the account from it when that is what you want. A token that is
+    // already revoked or invalid is no error (RFC 7009 §2.2): when the server answers
+    // invalid_grant or invalid_token, the call returns normally and logs it at info.
     void revoke(const Credentials& credentials, const CallOptions& options = {}) const;
-    // Revokes every grant of the account with this `sub`.
+    // Revokes every grant of the account with this `sub` (none left: as for revoke()).
     void revoke_sub(std::string_view sub, const CallOptions& options = {}) const;
 
     // A session for an account whose credentials are in the store (loaded on first use; none

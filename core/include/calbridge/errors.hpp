@@ -72,6 +72,10 @@ struct ErrorDetails {
     // Transport errors only: true when any byte of the request may have reached the server, so
     // a request that is not idempotent (a code exchange, a refresh) must not be sent again.
     bool request_sent = true;
+    // Transport errors only: false when sending again cannot succeed, so no call retries it:
+    // the server's TLS certificate was refused, or the host name does not exist (as opposed to
+    // a lookup that failed for now, which is retried).
+    bool retryable = true;
 };
 
 class Error : public std::runtime_error {

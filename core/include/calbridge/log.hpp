@@ -9,7 +9,9 @@
 // fails a call.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string_view>
 
 namespace calbridge {
@@ -17,9 +19,10 @@ namespace calbridge {
 enum class LogLevel : int {
     trace = 0,  // every request and reply line, every wait
     debug = 1,  // token lifecycle decisions: adopt, renew, wait for a renewal in flight
-    info = 2,   // a code exchanged, a token refreshed, a grant revoked
+    info = 2,   // a code exchanged, a token refreshed, a grant revoked (also one that was revoked
+                // already), a grant found gone: reauthorization required
     warning = 3,  // retries, a store write that failed, a conflicting concurrent write
-    error = 4,  // reauthorization required
+    error = 4,  // nothing the core logs today: every failure it meets is also raised to the caller
     off = 5,    // as a threshold: log nothing
 };
 
@@ -28,5 +31,9 @@ std::string_view log_level_name(LogLevel level) noexcept;
 
 // Called with the event's level and its message (no trailing newline).
 using LogSink = std::function<void(LogLevel level, std::string_view message)>;
+
+// A threshold the application may change while calls run (to follow a logging framework's
+// configuration): read with a relaxed atomic load at every log point, from any thread.
+using LogThreshold = std::shared_ptr<const std::atomic<LogLevel>>;
 
 }  // namespace calbridge

@@ -41,6 +41,13 @@ class CancellationToken;  // calbridge/transport.hpp
 // How many times one logical call may send a request again, and how long it waits first when
 // the server gave no Retry-After. The budget is shared by everything the call does: transport
 // retries, Retry-After and backoff waits, and the retry after a 401.
+//
+// Retried, within the budget and the call's deadline: a failed connect, TLS handshake or
+// dropped connection, a name lookup that failed for now (EAI_AGAIN); and for requests that are
+// safe to send twice, 429, 502, 503 and 504 (waiting Retry-After when the server gave one and
+// it ends before the deadline, else the backoff). A request that is not safe to send twice (a
+// code exchange, a refresh) is retried only when none of it left this machine. Never retried:
+// a refused TLS certificate, a host name that does not exist (EAI_NONAME), any other status.
 struct RetryPolicy {
     int max_retries = 3;
     std::chrono::milliseconds initial_backoff{200};  // doubled after each retry

@@ -132,6 +132,8 @@ public:
     //    verification). Their details().request_sent says whether any byte of the request may
     //    have reached the server: false means it is safe to retry even a non-idempotent
     //    request (a code exchange, a refresh);
+    //    details().retryable is false when sending again cannot succeed (a refused certificate,
+    //    a host name that does not exist): calls do not retry those;
     //  - ProtocolError for a malformed or oversized response.
     // Thread-safe: many threads may send at once.
     virtual HttpResponse send(const HttpRequest& request, const CallContext& ctx) = 0;

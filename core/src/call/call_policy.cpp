@@ -71,6 +71,7 @@ void Call::check_live(std::string_view doing) const {
 }
 
 bool Call::retry_after_transport_failure(const HttpRequest& request, Replay replay, const Error& failure) {
+    if (!failure.details().retryable) return false;  // a refused certificate, a name that does not exist
     if (replay == Replay::if_not_sent && failure.details().request_sent) return false;
     const auto delay = backoff();
     if (now() + delay > deadline_ || !take_retry()) return false;

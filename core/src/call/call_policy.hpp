@@ -23,7 +23,8 @@ namespace calbridge::detail {
 enum class Replay {
     // GET, DELETE, an upsert by event_id: sending twice does no harm. Retried after a connect,
     // TLS or dropped-connection failure, and after 429, 502, 503 and 504 (waiting what
-    // Retry-After says, or a backoff).
+    // Retry-After says, or a backoff). Never after a failure that is not
+    // ErrorDetails::retryable (a refused certificate, a host name that does not exist).
     idempotent,
     // A code exchange, a refresh, any other POST: sent again only when the failure kept every
     // byte of it on this machine (a connect or TLS handshake failure); a replayed code or

@@ -34,6 +34,19 @@ std::string string_field(const json::object& obj, std::string_view key) {
     return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
+// RFC 6750 §3.1: a 401 or 403 may say why in the body, {"error": "insufficient_scope",
+// "error_description": "..."} (the intermediary's shape, docs/PROTOCOL.md §6).
+void read_bearer_error(std::string_view body, const Redactor& redactor, ErrorDetails& details) {
+    boost::system::error_code ec;
+    const json::value root = json::parse(body, ec);
+    if (ec || !root.is_object()) return;
+    const json::object& obj = root.get_object();
+    details.oauth_error = redactor.scrub(string_field(obj, "error"));
+    if (details.oauth_error.empty()) return;
+    details.oauth_error_description = redactor.scrub(string_field(obj, "error_description"));
+    details.oauth_error_uri = redactor.scrub(string_field(obj, "error_uri"));
+}
+
 }  // namespace
 
 std::string describe(const HttpRequest& request) {
@@ -85,6 +98,7 @@ void throw_http_error(const HttpRequest& request, const HttpResponse& response, 
         details.field_errors = read_field_errors(response.body);
         for (auto& field : details.field_errors) field.description = redactor.scrub(field.description);
     }
+    if (response.status == 401 || response.status == 403) read_bearer_error(response.body, redactor, details);
     if (code == ErrorCode::rate_limited && details.retry_after) {
         message += "; retry after " + std::to_string(details.retry_after->count()) + " s";
     }

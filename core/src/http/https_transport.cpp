@@ -658,7 +658,7 @@ ConnectionPtr HttpsTransport::open_connection(const Target& target, CallInterrup
         if (r.ec) {
             const std::string why = certificate_failure(ssl);
             if (!why.empty()) {
-                throw TlsError("the TLS certificate of " + target.origin + " was refused: " + why, request_sent(false));
+                throw TlsError("the TLS certificate of " + target.origin + " was refused: " + why, permanent_failure());
             }
             throw TlsError("TLS handshake with " + target.origin + " failed: " + r.ec.message(), request_sent(false));
         }

@@ -4,7 +4,10 @@
 
 #include <netdb.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <string_view>
 
 #include <condition_variable>
 #include <cstring>
@@ -12,6 +15,31 @@
 #include <thread>
 
 namespace calbridge::http {
+
+namespace {
+
+// getaddrinfo's answers that say the name has no address at all (HOST_NOT_FOUND, NO_DATA).
+bool name_does_not_exist(int error) noexcept {
+#ifdef EAI_NODATA
+    if (error == EAI_NODATA) return true;
+#endif
+    return error == EAI_NONAME;
+}
+
+// RFC 6761 §6.4: names under "invalid." never resolve, so they are answered here, without
+// asking a DNS server that may be slow or unreachable.
+bool reserved_invalid(std::string_view host) noexcept {
+    if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+    constexpr std::string_view label = "invalid";
+    if (host.size() < label.size()) return false;
+    const std::string_view last = host.substr(host.size() - label.size());
+    const bool is_invalid = std::equal(last.begin(), last.end(), label.begin(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+    });
+    return is_invalid && (host.size() == label.size() || host[host.size() - label.size() - 1] == '.');
+}
+
+}  // namespace
 
 struct Resolver::Lookup {
     // Written once, before `done` is set (release); read by whoever sees `done` (acquire), with
@@ -55,6 +83,8 @@ int system_name_lookup(const std::string& host, std::uint16_t port, std::vector<
     hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
     addrinfo* list = nullptr;
     const std::string service = std::to_string(port);
+    // RFC 6761 §6.4: names under .invalid never resolve; no resolver is asked.
+    if (reserved_invalid(host)) return EAI_NONAME;
     const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list);
     if (rc != 0) return rc;
     for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
@@ -160,7 +190,10 @@ std::vector<ResolvedAddress> Resolver::resolve(const std::string& host, std::uin
             auto it = entries_.find(key);
             if (it != entries_.end() && it->second == lookup) entries_.erase(it);
         }
-        throw ConnectionError("cannot resolve " + host + ": " + why, request_sent(false));
+        // A name that does not exist stays so for this call: no retry. Anything else (EAI_AGAIN:
+        // no answer for now) may be retried.
+        throw ConnectionError("cannot resolve " + host + ": " + why,
+                              name_does_not_exist(lookup->error) ? permanent_failure() : request_sent(false));
     }
     return lookup->addresses;
 }

@@ -44,7 +44,8 @@ public:
     Resolver& operator=(const Resolver&) = delete;
 
     // The addresses of host:port, in getaddrinfo's order. Throws ConnectionError when the
-    // name does not resolve, TimeoutError at `deadline`, CancelledError; none of them sent.
+    // name does not resolve (not retryable when it does not exist; names under "invalid." are
+    // refused without a DNS query), TimeoutError at `deadline`, CancelledError; none of them sent.
     std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port, SteadyTime deadline,
                                          CallInterrupt& call);
 

@@ -105,13 +105,13 @@ ssl_ctx_st* make_client_tls_context(const TlsTrust& trust) {
 void prepare_tls_connection(ssl_st* ssl, const std::string& host, bool host_is_ip) {
     if (host_is_ip) {
         if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) != 1) {
-            throw TlsError("cannot verify the IP address " + host + ": " + openssl_error(), request_sent(false));
+            throw TlsError("cannot verify the IP address " + host + ": " + openssl_error(), permanent_failure());
         }
         return;
     }
     std::string name = host;  // SSL_set_tlsext_host_name takes a non-const pointer
     if (SSL_set_tlsext_host_name(ssl, name.data()) != 1 || SSL_set1_host(ssl, name.c_str()) != 1) {
-        throw TlsError("cannot set the TLS host name " + host + ": " + openssl_error(), request_sent(false));
+        throw TlsError("cannot set the TLS host name " + host + ": " + openssl_error(), permanent_failure());
     }
     SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 }

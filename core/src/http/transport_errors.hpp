@@ -11,4 +11,11 @@ inline ErrorDetails request_sent(bool sent) {
     return details;
 }
 
+// A failure that sending again cannot cure (ErrorDetails::retryable); nothing was sent.
+inline ErrorDetails permanent_failure() {
+    ErrorDetails details = request_sent(false);
+    details.retryable = false;
+    return details;
+}
+
 }  // namespace calbridge::http

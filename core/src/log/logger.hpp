@@ -14,9 +14,13 @@ class Logger {
 public:
     Logger() = default;
     Logger(LogSink sink, LogLevel threshold) : sink_(std::move(sink)), threshold_(threshold) {}
+    // The threshold read from `threshold` at each check (calbridge/log.hpp, LogThreshold).
+    Logger(LogSink sink, LogThreshold threshold)
+        : sink_(std::move(sink)), dynamic_threshold_(std::move(threshold)) {}
 
     bool enabled(LogLevel level) const noexcept {
-        return sink_ && level != LogLevel::off && level >= threshold_;
+        if (!sink_ || level == LogLevel::off) return false;
+        return level >= (dynamic_threshold_ ? dynamic_threshold_->load(std::memory_order_relaxed) : threshold_);
     }
 
     // Builds the message only when the level is enabled: `build()` returns a std::string made of
@@ -36,6 +40,7 @@ public:
 private:
     LogSink sink_;
     LogLevel threshold_ = LogLevel::off;
+    LogThreshold dynamic_threshold_;
 };
 
 }  // namespace calbridge::detail

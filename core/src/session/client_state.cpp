@@ -20,7 +20,7 @@ CallEnvironment make_environment(ClientDependencies& d, const Config& config) {
         d.steady_clock ? std::move(d.steady_clock) : system_steady_clock(),
         d.waiter ? std::move(d.waiter) : system_waiter(),
         d.retry,
-        Logger(std::move(d.log), d.log_level),
+        d.log_threshold ? Logger(std::move(d.log), std::move(d.log_threshold)) : Logger(std::move(d.log), d.log_level),
     };
 }
 

@@ -173,7 +173,9 @@ private:
                 return Renewed{*moved, false};  // the version moved between the two reads: a lost race
             }
         }
-        log_(LogLevel::error, [&] { return "account " + account_ + ": the grant is gone; reauthorization required"; });
+        // A grant revoked by the user or the application: an expected outcome the caller hears
+        // of (InvalidGrantError, on_reauthorization_required), not a failure of calbridge.
+        log_(LogLevel::info, [&] { return "account " + account_ + ": the grant is gone; reauthorization required"; });
         grant_gone(account_, "the refresh token was refused (invalid_grant)", e.details());
     }
 

@@ -13,6 +13,13 @@ namespace {
 constexpr std::string_view token_path = "/oauth/token";
 constexpr std::string_view revoke_path = "/oauth/token/revoke";
 
+// RFC 7009 §2.2: revoking a token that is already invalid is not an error (the server should
+// answer 200). A server that answers invalid_grant or invalid_token instead says the same: there
+// was nothing left to revoke.
+bool already_invalid(const OAuthError& e) noexcept {
+    return e.oauth_error() == "invalid_grant" || e.oauth_error() == "invalid_token";
+}
+
 }  // namespace
 
 std::string credentials_summary(const Credentials& c) {
@@ -63,7 +70,15 @@ void TokenEndpoint::revoke_token(Call& call, const Secret& token) const {
     TokenRequest request;
     TokenRequestBuilder(config_, revoke_path).secret_field("token", token).build(request);
     const HttpResponse response = call.send(request.http, Replay::if_not_sent);
-    read_revoke_reply(request, response, call.wall_now(), "revoke");
+    try {
+        read_revoke_reply(request, response, call.wall_now(), "revoke");
+    } catch (const OAuthError& e) {
+        if (!already_invalid(e)) throw;
+        call.log()(LogLevel::info, [&] {
+            return "revoke: the token was already revoked or invalid (" + e.oauth_error() + "); nothing to revoke";
+        });
+        return;
+    }
     call.log()(LogLevel::info, [] { return std::string("revoked a grant"); });
 }
 
@@ -72,7 +87,15 @@ void TokenEndpoint::revoke_sub(Call& call, std::string_view sub) const {
     TokenRequest request;
     TokenRequestBuilder(config_, revoke_path).field("sub", sub).build(request);
     const HttpResponse response = call.send(request.http, Replay::if_not_sent);
-    read_revoke_reply(request, response, call.wall_now(), "revoke by sub");
+    try {
+        read_revoke_reply(request, response, call.wall_now(), "revoke by sub");
+    } catch (const OAuthError& e) {
+        if (!already_invalid(e)) throw;
+        call.log()(LogLevel::info, [&] {
+            return "revoke by sub " + std::string(sub) + ": no grant left to revoke (" + e.oauth_error() + ")";
+        });
+        return;
+    }
     call.log()(LogLevel::info, [&] { return "revoked every grant of sub " + std::string(sub); });
 }
 
