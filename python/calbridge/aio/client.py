@@ -151,7 +151,7 @@ class AsyncClient:
         scope: Iterable[str] | str,
         *,
         state: str | None = None,
-        pkce: bool = False,
+        pkce: bool = True,
         avoid_linking: bool | None = None,
         link_token: str | None = None,
         provider_name: str | None = None,
