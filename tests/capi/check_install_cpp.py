@@ -53,7 +53,8 @@ def check_headers(prefix: Path, cxx: str, work: Path) -> None:
                     raise SystemExit(f"{header.name} includes <{name}>, which is not installed")
             elif quote == '"' or "/" in name or "." in name:
                 # standard library headers have neither a directory nor an extension
-                raise SystemExit(f"{header.name} includes {quote}{name}: not the standard library nor calbridge")
+                shown = f"<{name}>" if quote == "<" else f'"{name}"'
+                raise SystemExit(f"{header.name} includes {shown}: not the standard library nor calbridge")
         unit = work / f"alone_{header.stem}.cpp"
         unit.write_text(f"#include <calbridge/{header.name}>\n")
         run([cxx, "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only", f"-I{include}", str(unit)])
