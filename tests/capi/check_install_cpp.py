@@ -8,7 +8,8 @@ includes only the standard library and <calbridge/...> and compiles alone as C++
 CMake package refuses a component that is not installed and a version of another major. Then
 builds examples/cpp/connect.cpp twice, as a project of its own with find_package(calbridge
 COMPONENTS core) → calbridge::core and with pkg-config calbridge-cpp, and runs both
-against a fresh calbridge-sandbox (run_with_sandbox.py). EXTRA_FLAGS (the sanitizer flags of
+against a fresh calbridge-sandbox (run_with_sandbox.py); last, with the C API's component
+installed beside it, find_package(calbridge) alone gives both targets. EXTRA_FLAGS (the sanitizer flags of
 the build: the installed library is instrumented) are passed to every compile and link.
 Standard library only.
 """
@@ -21,6 +22,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -55,9 +57,15 @@ def check_headers(prefix: Path, cxx: str, work: Path) -> None:
                 # standard library headers have neither a directory nor an extension
                 shown = f"<{name}>" if quote == "<" else f'"{name}"'
                 raise SystemExit(f"{header.name} includes {shown}: not the standard library nor calbridge")
+    units = []
+    for header in headers:
         unit = work / f"alone_{header.stem}.cpp"
         unit.write_text(f"#include <calbridge/{header.name}>\n")
-        run([cxx, "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only", f"-I{include}", str(unit)])
+        units.append(unit)
+    # Each alone (one translation unit per header), side by side: the compiles are independent.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        list(pool.map(lambda unit: run([cxx, "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+                                        "-fsyntax-only", f"-I{include}", str(unit)]), units))
     print(f"headers: {len(headers)} installed, each compiles alone with the standard library only")
 
 
@@ -135,6 +143,18 @@ def main() -> int:
     run([cxx, "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", *extra, *cflags,
          str(EXAMPLE / "connect.cpp"), "-o", str(exe), *libs])
     run([*with_sandbox, str(exe)])
+
+    # Both components in one prefix: one package config, both targets without COMPONENTS.
+    run([cmake, "--install", build, "--prefix", prefix, "--component", "capi"])
+    both = work / "both"
+    both.mkdir()
+    (both / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(both LANGUAGES CXX)\n"
+        "find_package(calbridge 0.1 REQUIRED)\n"
+        "if(NOT TARGET calbridge::core OR NOT TARGET calbridge::calbridge OR NOT calbridge_core_FOUND"
+        " OR NOT calbridge_capi_FOUND)\n  message(FATAL_ERROR \"both targets expected\")\nendif()\n")
+    run([cmake, "-S", str(both), "-B", str(both / "build"), f"-DCMAKE_PREFIX_PATH={prefix}",
+         f"-DCMAKE_CXX_COMPILER={cxx}"])
     print("install: find_package and pkg-config consumers of the C++ core built and ran against the sandbox")
     return 0
 
