@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from helpers import assert_no_secret, secrets_of
+from helpers import DictStore, assert_no_secret, secrets_of
 
 import calbridge
 from calbridge.sandbox import Sandbox
@@ -71,3 +71,49 @@ def test_the_trace_log_of_a_whole_flow_has_no_secret(
         text,
         secrets_of([credentials, latest]) | {code, calbridge_sandbox.client_secret, auth.code_verifier or "", link},
     )
+
+
+def test_a_store_or_hook_error_echoing_the_new_tokens_prints_none_of_them(
+    calbridge_sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database refusing a row says "Failing row contains (...)": the row holds the new tokens."""
+    caplog.set_level(calbridge.TRACE, logger="calbridge")
+    store = DictStore()
+    client = calbridge_sandbox.client(store=store)
+    original = calbridge_sandbox.authorize(client)
+    written: list[calbridge.Credentials] = []
+
+    def refuse(method: str, credentials: calbridge.Credentials) -> None:
+        written.append(credentials)
+        raise RuntimeError(
+            f"Failing row contains ({credentials.account_key}, {credentials.access_token}, "
+            f"{credentials.refresh_token}, {calbridge_sandbox.client_secret})"
+        )
+
+    store.before_write = refuse
+    calbridge_sandbox.expire_access_tokens(account_id=original.account_key)
+    with pytest.raises(calbridge.StoreError) as caught:
+        client.session(original.account_key).calendars()
+    assert written, "the store was never asked to write"
+    secrets = secrets_of(written) | {calbridge_sandbox.client_secret}
+    assert "Failing row contains (" in str(caught.value)
+    for text in (str(caught.value), repr(caught.value), repr(caught.value.__cause__)):
+        assert_no_secret(text, secrets)
+    assert_no_secret("\n".join(r.getMessage() for r in caplog.records), secrets)
+
+    # The on_refresh hook is handed the new credentials: its error must not carry them either.
+    def hook(credentials: calbridge.Credentials) -> None:
+        written.append(credentials)
+        raise ValueError(f"cannot forward {credentials.access_token} / {credentials.refresh_token}")
+
+    hooked = calbridge_sandbox.client(on_refresh=hook)
+    granted = calbridge_sandbox.authorize(hooked)
+    session = hooked.session(granted)
+    calbridge_sandbox.expire_access_tokens(account_id=granted.account_key)
+    with pytest.raises(calbridge.UserCallbackError) as hook_error:
+        session.calendars()
+    secrets = secrets_of(written) | {calbridge_sandbox.client_secret}
+    assert "cannot forward" in str(hook_error.value)
+    for text in (str(hook_error.value), repr(hook_error.value), repr(hook_error.value.__cause__)):
+        assert_no_secret(text, secrets)
+    assert_no_secret("\n".join(r.getMessage() for r in caplog.records), secrets)
