@@ -37,14 +37,15 @@ TEST_CASE("the authorization URL is docs/PROTOCOL.md §1's, on the app host", "[
     Fixture f;
     AuthorizationOptions options;
     options.scope = {"read_account", "list_calendars"};
-    options.state = "st+te &=%#";
+    options.state = "st+te &=%#-0123456789abcdef";
     options.avoid_linking = true;
 
     const AuthorizationRequest request = f.client.authorization_request(redirect_uri, options);
 
     CHECK(request.url == std::string("https://app.test/oauth/authorize?response_type=code&client_id=client-id") +
                              "&redirect_uri=" + encoded_redirect_uri +
-                             "&scope=read_account%20list_calendars&state=st%2Bte%20%26%3D%25%23&avoid_linking=true");
+                             "&scope=read_account%20list_calendars&state=st%2Bte%20%26%3D%25%23-0123456789abcdef"
+                             "&avoid_linking=true");
     CHECK(f.transport->requests().empty());
 }
 

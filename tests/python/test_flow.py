@@ -61,11 +61,11 @@ def test_the_scope_may_be_a_space_separated_string(calbridge_client: calbridge.C
 def test_complete_authorization_takes_the_parts_instead_of_the_request(
     calbridge_client: calbridge.Client, calbridge_sandbox: Sandbox
 ) -> None:
-    auth = calbridge_client.authorization_url(calbridge_sandbox.redirect_uri, SCOPE, state="my-state-1234567890")
-    assert auth.state == "my-state-1234567890"
+    auth = calbridge_client.authorization_url(calbridge_sandbox.redirect_uri, SCOPE, state="my-state-1234567890abcdef")
+    assert auth.state == "my-state-1234567890abcdef"
     callback = calbridge_sandbox.consent(auth.url)
     credentials = calbridge_client.complete_authorization(
-        callback, expected_state="my-state-1234567890", redirect_uri=calbridge_sandbox.redirect_uri
+        callback, expected_state="my-state-1234567890abcdef", redirect_uri=calbridge_sandbox.redirect_uri
     )
     assert credentials.account_id == "acc_sandbox_ada"
 
