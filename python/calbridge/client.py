@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, overload
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from . import _core
 from ._types import Seconds, seconds
@@ -47,7 +48,17 @@ class AuthorizationRequest:
 
     def __repr__(self) -> str:
         verifier = "" if self.code_verifier is None else ", code_verifier='****'"
-        return f"AuthorizationRequest(url={self.url!r}, state={self.state!r}{verifier})"
+        return f"AuthorizationRequest(url={_without_link_token(self.url)!r}, state={self.state!r}{verifier})"
+
+
+def _without_link_token(url: str) -> str:
+    """``url`` with the value of its ``link_token`` parameter (a credential) masked."""
+    parts = urlsplit(url)
+    query = "&".join(
+        "link_token=****" if unquote_plus(pair.partition("=")[0]) == "link_token" else pair
+        for pair in parts.query.split("&")
+    )
+    return urlunsplit(parts._replace(query=query))
 
 
 class TransportStats(NamedTuple):

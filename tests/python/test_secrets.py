@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -117,3 +118,32 @@ def test_a_store_or_hook_error_echoing_the_new_tokens_prints_none_of_them(
     for text in (str(hook_error.value), repr(hook_error.value), repr(hook_error.value.__cause__)):
         assert_no_secret(text, secrets)
     assert_no_secret("\n".join(r.getMessage() for r in caplog.records), secrets)
+
+
+def test_a_422_echoing_the_token_as_field_name_or_key_prints_none_of_it(
+    calbridge_sandbox: Sandbox, calbridge_session: calbridge.Session
+) -> None:
+    calbridge_session.calendars()
+    token = calbridge_session.credentials().access_token
+    body = json.dumps({"errors": {token: [{"key": f"bad {token}", "description": f"{token} is wrong"}]}})
+    calbridge_sandbox.fault("/v1/calendars", status=422, body=body, content_type="application/json")
+    with pytest.raises(calbridge.ValidationError) as caught:
+        calbridge_session.calendars()
+    assert len(caught.value.field_errors) == 1
+    field_error = caught.value.field_errors[0]
+    for text in (field_error.field, field_error.key, field_error.description, repr(field_error), str(caught.value)):
+        assert_no_secret(text, {token})
+
+
+def test_the_repr_of_an_authorization_request_hides_the_link_token(
+    calbridge_client: calbridge.Client, calbridge_sandbox: Sandbox
+) -> None:
+    link_token = "link-token-0123456789-abcdefghij"
+    auth = calbridge_client.authorization_url(
+        calbridge_sandbox.redirect_uri, "read_events", link_token=link_token, pkce=True
+    )
+    assert link_token in auth.url  # it has to travel, but never print
+    for text in (repr(auth), str(auth), f"{auth}", repr([auth])):
+        assert_no_secret(text, {link_token})
+    assert "link_token=****" in repr(auth)
+    assert auth.state in repr(auth)
