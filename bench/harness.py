@@ -46,7 +46,7 @@ SCENARIOS = ["sequential", "threads", "storm", "storm_rotating", "connect", "eve
 WRK_SCENARIOS = {"sequential", "threads"}  # the ceiling only has a meaning for plain GETs
 
 REDIRECT_URI = "https://app.bench.example/oauth/callback"
-STATE = "bench-state-6f1c2a"
+STATE = "bench-state-6f1c2a0b9e7d"
 SCOPE = ["read_account", "list_calendars", "read_events"]
 ADMIN_TOKEN = "bench-admin-" + os.urandom(12).hex()
 APP = {"client_id": "bench-app", "client_secret": "bench-secret-" + os.urandom(12).hex()}

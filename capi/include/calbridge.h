@@ -163,8 +163,9 @@ CALBRIDGE_EXTERN const char *calbridge_error_code_name(int code);
 /* Memory                                                                                   */
 /* ---------------------------------------------------------------------------------------- */
 
-/* Frees a string (or other memory) that calbridge returned through a `char **out`. NULL is
- * fine. Use it instead of free(): the library's allocator may not be the caller's. */
+/* Frees a string that calbridge returned through a `char **out`, overwriting it with zeros
+ * first (credentials JSON holds tokens). NULL is fine. Use it instead of free(): the
+ * library's allocator may not be the caller's. */
 CALBRIDGE_EXTERN void calbridge_free(void *ptr);
 
 /* ---------------------------------------------------------------------------------------- */

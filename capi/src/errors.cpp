@@ -148,6 +148,10 @@ char* copy_out(std::string_view text) {
     return copy;
 }
 
+void wipe_string(char* text) noexcept {
+    if (text != nullptr) ::explicit_bzero(text, std::strlen(text));
+}
+
 }  // namespace calbridge::capi
 
 using namespace calbridge::capi;

@@ -93,4 +93,9 @@ void check_version(unsigned int version, unsigned int supported, const char* nam
 // std::bad_alloc.
 char* copy_out(std::string_view text);
 
+// Overwrites a string from copy_out() with zeros up to its terminating NUL, so that what it
+// held (credentials JSON, tokens) does not linger in freed memory; calbridge_free() runs it
+// before free(). The wipe cannot be optimised away. NULL is fine.
+void wipe_string(char* text) noexcept;
+
 }  // namespace calbridge::capi

@@ -68,7 +68,7 @@ class AuthorizationRequest:
 
     def __repr__(self) -> str:
         verifier = "" if self.code_verifier is None else ", code_verifier='****'"
-        return f"AuthorizationRequest(url={self.url!r}, state={self.state!r}{verifier})"
+        return f"AuthorizationRequest(url={_without_link_token(self.url)!r}, state={self.state!r}{verifier})"
 
     def to_dict(self) -> JSONObject:
         """The request as a JSON-ready dict, for SERVER-SIDE storage only (a shared session
@@ -139,3 +139,13 @@ class AuthorizationRequest:
         if verifier is not None and challenge != [_s256(verifier)]:
             raise _malformed("field 'secret.code_verifier'", "does not match the URL's S256 code challenge")
         return cls(url=url, state=state, redirect_uri=redirect_uri, code_verifier=verifier)
+
+
+def _without_link_token(url: str) -> str:
+    """``url`` with the value of its ``link_token`` parameter (a credential) masked."""
+    parts = urllib.parse.urlsplit(url)
+    query = "&".join(
+        "link_token=****" if urllib.parse.unquote_plus(pair.partition("=")[0]) == "link_token" else pair
+        for pair in parts.query.split("&")
+    )
+    return urllib.parse.urlunsplit(parts._replace(query=query))

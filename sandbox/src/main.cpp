@@ -13,6 +13,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +21,10 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <cstring>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdexcept>
 #include <string>
 #include <unistd.h>
@@ -151,6 +155,38 @@ void write_file_atomically(const fs::path& path, const std::string& text, fs::pe
     fs::rename(tmp, path);
 }
 
+// The ready file holds the admin token and the client secret: created 0600 from the start
+// (O_EXCL, O_NOFOLLOW: no moment it is readable by others, never through a planted link), then
+// linked into place whole, so a reader waiting for it never sees half of it. A file or link
+// already at `path` is refused, not replaced.
+void write_private_file_exclusively(const fs::path& path, const std::string& text) {
+    const fs::path tmp = path.string() + ".tmp" + std::to_string(::getpid());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot create " + tmp.string() + ": " + std::strerror(errno));
+    bool written = ::fchmod(fd, 0600) == 0;  // exactly 0600, whatever the umask
+    for (std::size_t done = 0; written && done < text.size();) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) written = false;
+        else done += static_cast<std::size_t>(n);
+    }
+    const int error = errno;
+    ::close(fd);
+    if (!written) {
+        ::unlink(tmp.c_str());
+        throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(error));
+    }
+    // link() never follows or replaces what is at `path`: EEXIST for a file or a symbolic link.
+    const int linked = ::link(tmp.c_str(), path.c_str());
+    const int link_error = errno;
+    ::unlink(tmp.c_str());
+    if (linked != 0) {
+        throw std::runtime_error(link_error == EEXIST
+                                     ? "the ready file " + path.string() + " already exists: not replacing it"
+                                     : "cannot create " + path.string() + ": " + std::strerror(link_error));
+    }
+}
+
 void print_state(const State& state, const ServiceInfo& info, const std::string& url) {
     std::printf("calbridge-sandbox %s listening on %s\n", CALBRIDGE_SANDBOX_VERSION, url.c_str());
     if (!info.ca_file.empty()) std::printf("  CA certificate: %s\n", info.ca_file.c_str());
@@ -217,6 +253,7 @@ int main(int argc, char** argv) {
         server_options.threads = options.threads;
         server_options.timeout = std::chrono::milliseconds(static_cast<long long>(options.timeout * 1000));
         server_options.body_limit = options.body_limit;
+        server_options.admin_token = admin_token;
 
         std::string ca_file;
         if (server_options.tls) {
@@ -260,8 +297,9 @@ int main(int argc, char** argv) {
             const auto apps = state.directory.applications();
             ready["client_id"] = apps.empty() ? json::value(nullptr) : json::value(apps.front().client_id);
             ready["client_secret"] = apps.empty() ? json::value(nullptr) : json::value(apps.front().client_secret);
-            ready_file = fs::absolute(*options.ready_file);
-            write_file_atomically(*ready_file, json::serialize(ready) + "\n", fs::perms::owner_read | fs::perms::owner_write);
+            const fs::path ready_path = fs::absolute(*options.ready_file);
+            write_private_file_exclusively(ready_path, json::serialize(ready) + "\n");
+            ready_file = ready_path;  // ours to remove at exit only once we made it
         }
         if (options.quiet) {
             std::printf("calbridge-sandbox listening on %s\n", url.c_str());

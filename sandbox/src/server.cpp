@@ -4,6 +4,8 @@
 // blocked (delays are timers).
 #include "server.hpp"
 
+#include "crypto.hpp"
+
 #include "times.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -133,8 +135,16 @@ private:
     void on_header(beast::error_code ec, std::size_t) {
         if (ec) return on_read_error(ec);
         const auto& req = parser_->get();
-        const std::size_t limit =
-            is_admin_target(req.target()) ? shared_.options.admin_body_limit : shared_.options.body_limit;
+        const bool admin = is_admin_target(req.target());
+        if (admin && !shared_.options.admin_token.empty() &&
+            !constant_time_equal(std::string_view(req[http::field::authorization].data(),
+                                                  req[http::field::authorization].size()),
+                                 "Bearer " + shared_.options.admin_token)) {
+            return reject(http::status::unauthorized, "unauthorized",
+                          "the admin API needs Authorization: Bearer <admin token>",
+                          "Bearer realm=\"calbridge-sandbox admin\"");
+        }
+        const std::size_t limit = admin ? shared_.options.admin_body_limit : shared_.options.body_limit;
         if (const auto length = parser_->content_length(); length && *length > limit) {
             return reject(http::status::payload_too_large, "request_too_large",
                           "the request body is larger than " + std::to_string(limit) + " bytes");
@@ -281,7 +291,8 @@ private:
     }
 
     // Answers a request the server itself refuses (malformed, too large), then closes.
-    void reject(http::status status, std::string_view error, const std::string& description) {
+    void reject(http::status status, std::string_view error, const std::string& description,
+                const char* www_authenticate = nullptr) {
         shared_.counters.bad_requests.fetch_add(1, std::memory_order_relaxed);
         rejected_ = true;
         keep_alive_ = false;
@@ -290,6 +301,7 @@ private:
         Response out;
         out.status = static_cast<int>(status);
         out.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
+        if (www_authenticate != nullptr) out.headers.push_back({"WWW-Authenticate", www_authenticate});
         out.body = R"({"error":")" + std::string(error) + R"(","error_description":")" + json_escape(description) + "\"}";
         out.close = true;
         deliver(std::move(out));

@@ -23,6 +23,9 @@ struct ServerOptions {
     std::string private_key_pem;
     std::size_t body_limit = 1024 * 1024;             // request bodies outside /admin/
     std::size_t admin_body_limit = 64 * 1024 * 1024;  // bulk provisioning
+    // When set, an /admin/ request whose header lacks "Authorization: Bearer <admin_token>" is
+    // answered 401 from its header alone: no body is read for a caller without the token.
+    std::string admin_token;
     std::chrono::milliseconds timeout{30000};         // each handshake, read and write
     unsigned threads = 0;                             // 0: one per hardware thread
 };

@@ -9,6 +9,7 @@
 #include "errors.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -144,4 +145,17 @@ TEST_CASE("the record is per thread") {
     std::thread([&] { seen_on_other_thread = calbridge_error_last()->code; }).join();
     CHECK(seen_on_other_thread == CALBRIDGE_OK);
     CHECK(calbridge_error_last()->code == CALBRIDGE_ELOCKED);
+}
+
+TEST_CASE("a returned string is wiped to its terminating NUL before calbridge_free frees it", "[capi]") {
+    const std::string secret = R"({"access_token":"at-0123456789-abcdefghij"})";
+    char* copy = calbridge::capi::copy_out(secret);
+    REQUIRE(std::string(copy) == secret);
+    calbridge::capi::wipe_string(copy);
+    for (std::size_t i = 0; i <= secret.size(); ++i) {
+        CAPTURE(i);
+        CHECK(copy[i] == '\0');
+    }
+    std::free(copy);
+    calbridge::capi::wipe_string(nullptr);  // NULL is fine, as for calbridge_free
 }

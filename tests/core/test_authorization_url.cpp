@@ -1,5 +1,6 @@
 // The authorization URL (docs/PROTOCOL.md §1), its state and PKCE.
 #include "support/catch.hpp"
+#include "support/thrown_by.hpp"
 
 #include <calbridge/authorize.hpp>
 #include <calbridge/errors.hpp>
@@ -29,7 +30,8 @@ Config make_config(DataCenter dc = DataCenter::us, std::string client_id = "cats
     return Config(std::move(o));
 }
 
-AuthorizationOptions options_with(std::vector<std::string> scope, std::optional<std::string> state = "NY") {
+AuthorizationOptions options_with(std::vector<std::string> scope,
+                                  std::optional<std::string> state = "NY-state-0123456789abcdef") {
     AuthorizationOptions o;
     o.scope = std::move(scope);
     o.state = std::move(state);
@@ -78,9 +80,9 @@ TEST_CASE("authorization URL for the minimal request is exactly the documented o
     const auto request = build_authorization_request(make_config(), "http://example.com", options_with({"felines"}));
     CHECK(request.url ==
           "https://app.cronofy.com/oauth/authorize?response_type=code&client_id=cats"
-          "&redirect_uri=http%3A%2F%2Fexample.com&scope=felines&state=NY");
+          "&redirect_uri=http%3A%2F%2Fexample.com&scope=felines&state=NY-state-0123456789abcdef");
     CHECK(request.redirect_uri == "http://example.com");
-    CHECK(request.state == "NY");
+    CHECK(request.state == "NY-state-0123456789abcdef");
     CHECK_FALSE(request.code_verifier.has_value());
 }
 
@@ -89,7 +91,7 @@ TEST_CASE("authorization URL uses the data center's app host", "[authorize]") {
         build_authorization_request(make_config(DataCenter::de), "http://example.com", options_with({"felines"}));
     CHECK(request.url ==
           "https://app-de.cronofy.com/oauth/authorize?response_type=code&client_id=cats"
-          "&redirect_uri=http%3A%2F%2Fexample.com&scope=felines&state=NY");
+          "&redirect_uri=http%3A%2F%2Fexample.com&scope=felines&state=NY-state-0123456789abcdef");
 }
 
 TEST_CASE("authorization URL keeps a custom app host's path prefix", "[authorize]") {
@@ -101,7 +103,7 @@ TEST_CASE("authorization URL keeps a custom app host's path prefix", "[authorize
         build_authorization_request(Config(std::move(o)), "https://example.com/cb", options_with({"felines"}));
     CHECK(request.url ==
           "https://127.0.0.1:8443/sandbox/oauth/authorize?response_type=code&client_id=cats"
-          "&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&scope=felines&state=NY");
+          "&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&scope=felines&state=NY-state-0123456789abcdef");
 }
 
 TEST_CASE("authorization URL with every option sends them all, in the documented order", "[authorize]") {
@@ -117,7 +119,7 @@ TEST_CASE("authorization URL with every option sends them all, in the documented
     const std::string challenge = code_challenge_s256(*request.code_verifier);
     CHECK(request.url ==
           "https://app.cronofy.com/oauth/authorize?response_type=code&client_id=cats"
-          "&redirect_uri=http%3A%2F%2Fexample.com&scope=read_account%20list_calendars&state=NY"
+          "&redirect_uri=http%3A%2F%2Fexample.com&scope=read_account%20list_calendars&state=NY-state-0123456789abcdef"
           "&avoid_linking=true&link_token=lt_123&provider_name=google&delegated_scope=free_busy"
           "&code_challenge=" + challenge + "&code_challenge_method=S256");
 }
@@ -128,7 +130,8 @@ TEST_CASE("avoid_linking=false is sent as lower-case false", "[authorize]") {
     const auto request = build_authorization_request(make_config(), "http://example.com", options);
     CHECK(request.url ==
           "https://app.cronofy.com/oauth/authorize?response_type=code&client_id=cats"
-          "&redirect_uri=http%3A%2F%2Fexample.com&scope=felines&state=NY&avoid_linking=false");
+          "&redirect_uri=http%3A%2F%2Fexample.com&scope=felines&state=NY-state-0123456789abcdef"
+          "&avoid_linking=false");
 }
 
 TEST_CASE("unset options are omitted entirely", "[authorize]") {
@@ -137,7 +140,7 @@ TEST_CASE("unset options are omitted entirely", "[authorize]") {
                                                 {"client_id", "cats"},
                                                 {"redirect_uri", "http://example.com"},
                                                 {"scope", "felines"},
-                                                {"state", "NY"}});
+                                                {"state", "NY-state-0123456789abcdef"}});
 }
 
 TEST_CASE("multiple scopes are joined with %20, never '+'", "[authorize]") {
@@ -151,7 +154,7 @@ TEST_CASE("every value with + & = % #, spaces and non-ASCII round-trips exactly"
     const std::string tricky = "\xC3\xBCn\xC3\xAF \xF0\x9F\x99\x82 +&=%#";  // "ünï 🙂 +&=%#"
     const std::string client_id = "c+a&t=s%#\xC3\xBCn\xC3\xAF\xF0\x9F\x99\x82";  // no spaces in a client id
     const std::string redirect_uri = "https://example.com/c%C3%BCb?next=a+b&q=%25%20";
-    const std::string state = "a+b c&d=e%f#g";  // a state is printable ASCII
+    const std::string state = "a+b c&d=e%f#g-0123456789";  // a state is printable ASCII
     auto options = options_with({"\xC3\xBCn\xC3\xAF\xF0\x9F\x99\x82", "+&=%#"}, state);
     options.link_token = tricky;
     options.provider_name = tricky;
@@ -171,7 +174,7 @@ TEST_CASE("every value with + & = % #, spaces and non-ASCII round-trips exactly"
                  {"delegated_scope", tricky}});
     // The exact encoding: only unreserved characters stay as they are.
     CHECK(request.url.find("&link_token=%C3%BCn%C3%AF%20%F0%9F%99%82%20%2B%26%3D%25%23&") != std::string::npos);
-    CHECK(request.url.find("&state=a%2Bb%20c%26d%3De%25f%23g&") != std::string::npos);
+    CHECK(request.url.find("&state=a%2Bb%20c%26d%3De%25f%23g-0123456789&") != std::string::npos);
     CHECK(request.url.find("&redirect_uri=https%3A%2F%2Fexample.com%2Fc%25C3%25BCb%3Fnext%3Da%2Bb%26q%3D%2525%2520&") !=
           std::string::npos);
 }
@@ -254,7 +257,7 @@ TEST_CASE("a redirect URI that is not registered is a ConfigurationError before 
     // The registered one is accepted.
     CHECK(build_authorization_request(config, "https://example.com/cb", options_with({"felines"})).url ==
           "https://app.cronofy.com/oauth/authorize?response_type=code&client_id=cats"
-          "&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&scope=felines&state=NY");
+          "&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&scope=felines&state=NY-state-0123456789abcdef");
 }
 
 TEST_CASE("bad authorization options are an InvalidArgumentError", "[authorize]") {
@@ -297,6 +300,24 @@ TEST_CASE("split_scope splits on runs of whitespace: join_scope joins with singl
     CHECK(join_scope({}).empty());
     CHECK(split_scope(join_scope({"read_account", "list_calendars"})) ==
           std::vector<std::string>{"read_account", "list_calendars"});
+}
+
+TEST_CASE("a caller-chosen state that cannot hold 128 bits is an InvalidArgumentError", "[authorize]") {
+    const auto build = [](std::string state) {
+        return build_authorization_request(make_config(), "http://example.com", options_with({"felines"}, state));
+    };
+    for (const std::string& state : {std::string("NY"), std::string("state-1"), std::string(21, 'x'),
+                                    std::string(31, 'f'), std::string(38, '7'), std::string(19, '~')}) {
+        CAPTURE(state);
+        const auto e = testing::thrown_by<InvalidArgumentError>([&] { build(state); });
+        CHECK_THAT(e.what(), Catch::Matchers::Contains("128 bits"));
+    }
+    // The thresholds: 22 base64url characters, 32 hex digits, 39 decimal digits, 20 others.
+    for (const std::string& state : {std::string(22, 'x'), std::string(32, 'f'), std::string(39, '7'),
+                                    std::string(20, '~'), random_state()}) {
+        CAPTURE(state);
+        CHECK(build(state).state == state);
+    }
 }
 
 TEST_CASE("a signed state is accepted as the authorization state", "[authorize]") {

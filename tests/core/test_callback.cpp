@@ -145,6 +145,17 @@ TEST_CASE("callback: control characters in a denial never reach the message, the
     CHECK(long_one.oauth_error_description() == std::string(300, 'd'));
 }
 
+TEST_CASE("callback: invalid UTF-8 in a denial becomes U+FFFD in the message and the details", "[authorize]") {
+    // A stray continuation byte, an overlong '/', a surrogate, a sequence cut short; é stays.
+    const auto e = callback_error("error=access%FFdenied&error_description=a%80b%C0%AFc%ED%A0%80d%C3e%C3%A9&state=NY");
+    const std::string r = "\xEF\xBF\xBD";
+    CHECK(e.code() == ErrorCode::authorization_denied);
+    CHECK(e.oauth_error() == "access" + r + "denied");
+    CHECK(e.oauth_error_description() == "a" + r + "b" + r + r + "c" + r + r + r + "d" + r + "e\xC3\xA9");
+    CHECK(std::string(e.what()) ==
+          "authorization denied (access" + r + "denied): a" + r + "b" + r + r + "c" + r + r + r + "d" + r + "e\xC3\xA9");
+}
+
 TEST_CASE("callback: a missing or empty code is an InvalidCallbackError", "[authorize]") {
     auto e = callback_error("state=NY");
     CHECK(e.code() == ErrorCode::invalid_callback);

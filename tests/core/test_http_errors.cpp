@@ -159,3 +159,26 @@ TEST_CASE("a 403 without an error field or with a body that is not JSON leaves t
 TEST_CASE("a 404 body's error field is not read as an OAuth error", "[call]") {
     CHECK(error_for(404, R"({"error": "not_found"})").oauth_error().empty());
 }
+
+TEST_CASE("a 422 that echoes a secret as a field name or a key has it scrubbed in every part", "[call]") {
+    const Secret secret("at-echoed-access-token-0123456789");
+    detail::Redactor redactor;
+    redactor.add(secret);
+    HttpResponse response;
+    response.status = 422;
+    response.body = R"({"errors":{"at-echoed-access-token-0123456789":[{"key":"bad at-echoed-access-token-0123456789",)"
+                    R"("description":"at-echoed-access-token-0123456789 is wrong"}]}})";
+    try {
+        detail::throw_http_error(get("https://api.test/v1/events"), response, redactor, now);
+        FAIL("no error");
+    } catch (const ValidationError& e) {
+        REQUIRE(e.field_errors().size() == 1);
+        const FieldError& f = e.field_errors()[0];
+        for (const std::string& part : {f.field, f.key, f.description, std::string(e.what())}) {
+            CAPTURE(part);
+            CHECK(part.find("at-echoed") == std::string::npos);
+        }
+        CHECK(f.field == secret.redacted());
+        CHECK(f.key == "bad " + secret.redacted());
+    }
+}

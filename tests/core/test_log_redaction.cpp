@@ -95,7 +95,7 @@ TEST_CASE("a trace log of the whole flow, and every error message, contain no se
     // The authorization URL and the redirect back with the code.
     AuthorizationOptions auth;
     auth.scope = {"read_account", "list_calendars"};
-    auth.state = "state-1";
+    auth.state = "state-1-0123456789abcdefgh";
     f.client.authorization_request("https://app.example/cb", auth);
     Step exchange;
     exchange.method = "POST";

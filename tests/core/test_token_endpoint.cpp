@@ -37,7 +37,7 @@ TEST_CASE("the authorization URL is docs/PROTOCOL.md §1's, on the app host", "[
     Fixture f;
     AuthorizationOptions options;
     options.scope = {"read_account", "list_calendars"};
-    options.state = "st+te &=%#";
+    options.state = "st+te &=%#-0123456789abcdef";
     options.avoid_linking = true;
     options.pkce = false;  // the exact URL; PKCE (the default) is tested in test_authorization_url.cpp
 
@@ -45,7 +45,8 @@ TEST_CASE("the authorization URL is docs/PROTOCOL.md §1's, on the app host", "[
 
     CHECK(request.url == std::string("https://app.test/oauth/authorize?response_type=code&client_id=client-id") +
                              "&redirect_uri=" + encoded_redirect_uri +
-                             "&scope=read_account%20list_calendars&state=st%2Bte%20%26%3D%25%23&avoid_linking=true");
+                             "&scope=read_account%20list_calendars&state=st%2Bte%20%26%3D%25%23-0123456789abcdef"
+                             "&avoid_linking=true");
     CHECK(f.transport->requests().empty());
 }
 

@@ -54,6 +54,15 @@ TEST_CASE("a certificate for another host name is refused") {
     CHECK_THAT(e.what(), Catch::Matchers::Contains("hostname mismatch"));
 }
 
+TEST_CASE("a certificate naming the host only in its subject CN and without a SAN is refused") {
+    auto& server = TlsTestServer::get();
+    auto transport = make_http_transport(test_options());
+    const auto e = tls_error_of(*transport, server.url("cnonly", "/echo"));
+    CHECK_FALSE(e.details().request_sent);
+    CHECK_THAT(e.what(), Catch::Matchers::Contains("hostname mismatch"));
+    CHECK(get(*transport, server.url("good", "/echo")).status == 200);  // the same CA, with a SAN
+}
+
 TEST_CASE("a certificate without the IP address is refused when connecting by IP") {
     auto& server = TlsTestServer::get();
     auto transport = make_http_transport(test_options());

@@ -14,7 +14,7 @@ class TlsTestServer {
 public:
     static TlsTestServer& get();
 
-    // "good", "untrusted", "wronghost", "expired", "tls11" (0 when unavailable), "plain", "proxy".
+    // "good", "untrusted", "wronghost", "expired", "cnonly", "tls11" (0 when unavailable), "plain", "proxy".
     std::uint16_t port(const std::string& listener) const;
     // "https://localhost:<port of listener><path>" (http:// for "plain").
     std::string url(const std::string& listener, const std::string& path, const std::string& host = "localhost") const;

@@ -77,7 +77,8 @@ def run_openssl(*args, cwd):
 
 
 def make_certificates(d):
-    """A CA, an unrelated CA, and leaf certificates: good, untrusted, wrong host, expired."""
+    """A CA, an unrelated CA, and leaf certificates: good, untrusted, wrong host, expired, and
+    one naming the host only in its subject CN."""
     ext = os.path.join(d, "ext.cnf")
 
     def ca(name):
@@ -85,12 +86,12 @@ def make_certificates(d):
                     "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "3", "-subj", f"/CN=calbridge {name}",
                     cwd=d)
 
-    def leaf(name, issuer, san, dates=None):
+    def leaf(name, issuer, san, dates=None, cn=None):
         with open(ext, "w") as f:
             f.write("[v3]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                    f"extendedKeyUsage=serverAuth\nsubjectAltName={san}\n")
+                    "extendedKeyUsage=serverAuth\n" + (f"subjectAltName={san}\n" if san else ""))
         run_openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=d)
+                    "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={cn or name}", cwd=d)
         if dates is None:
             run_openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{issuer}.pem", "-CAkey", f"{issuer}.key",
                         "-set_serial", str(next(SERIALS)), "-days", "2",
@@ -117,6 +118,7 @@ def make_certificates(d):
     leaf("untrusted", "other-ca", SAN_GOOD)
     leaf("wronghost", "ca", "DNS:wrong.example")
     leaf("expired", "ca", SAN_GOOD, dates=("20200101000000Z", "20200102000000Z"))
+    leaf("cnonly", "ca", None, cn="localhost")  # the name only in the subject CN, no SAN
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -409,6 +411,8 @@ def cached_certificates(cache):
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             fresh = time.time() - os.path.getmtime(os.path.join(cache, "complete")) < CACHE_MAX_AGE
+            # A cache made before a certificate was added to make_certificates() is not complete.
+            fresh = fresh and os.path.exists(os.path.join(cache, "cnonly.pem"))
         except OSError:
             fresh = False
         if not fresh:
@@ -435,6 +439,7 @@ def main():
         servers["untrusted"] = Server(Handler, tls_context(d, "untrusted"))
         servers["wronghost"] = Server(Handler, tls_context(d, "wronghost"))
         servers["expired"] = Server(Handler, tls_context(d, "expired"))
+        servers["cnonly"] = Server(Handler, tls_context(d, "cnonly"))
         try:
             servers["tls11"] = Server(Handler, tls_context(d, "good", legacy=True))
         except (ssl.SSLError, ValueError):

@@ -73,12 +73,12 @@ def test_pkce_is_on_by_default_and_off_only_when_asked(calbridge_client: calbrid
 def test_complete_authorization_takes_the_parts_instead_of_the_request(
     calbridge_client: calbridge.Client, calbridge_sandbox: Sandbox
 ) -> None:
-    auth = calbridge_client.authorization_url(calbridge_sandbox.redirect_uri, SCOPE, state="my-state-1234567890")
-    assert auth.state == "my-state-1234567890"
+    auth = calbridge_client.authorization_url(calbridge_sandbox.redirect_uri, SCOPE, state="my-state-1234567890abcdef")
+    assert auth.state == "my-state-1234567890abcdef"
     callback = calbridge_sandbox.consent(auth.url)
     credentials = calbridge_client.complete_authorization(
         callback,
-        expected_state="my-state-1234567890",
+        expected_state="my-state-1234567890abcdef",
         redirect_uri=calbridge_sandbox.redirect_uri,
         code_verifier=auth.code_verifier,
     )
@@ -106,6 +106,18 @@ def test_denied_consent_raises_authorization_denied(calbridge_client: calbridge.
         calbridge_client.complete_authorization(callback, auth)
     assert caught.value.oauth_error == "access_denied"
     assert caught.value.http_status is None
+
+
+def test_a_denial_with_invalid_utf8_is_still_an_authorization_denied_error(
+    calbridge_client: calbridge.Client, calbridge_sandbox: Sandbox
+) -> None:
+    auth = calbridge_client.authorization_url(calbridge_sandbox.redirect_uri, SCOPE)
+    callback = f"{calbridge_sandbox.redirect_uri}?error=access%FFdenied&error_description=bad%C3%28byte&state={auth.state}"
+    with pytest.raises(calbridge.AuthorizationDeniedError) as caught:
+        calbridge_client.complete_authorization(callback, auth)
+    assert caught.value.oauth_error == "access\ufffddenied"
+    assert caught.value.description == "bad\ufffd(byte"
+    assert "access\ufffddenied" in str(caught.value)
 
 
 def test_a_reused_code_is_an_invalid_grant(calbridge_client: calbridge.Client, calbridge_sandbox: Sandbox) -> None:

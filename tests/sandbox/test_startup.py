@@ -4,9 +4,11 @@ plain HTTP, signals."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import ssl
+import stat
 import subprocess
 from pathlib import Path
 
@@ -250,3 +252,38 @@ def test_ca_dir_refuses_a_key_that_does_not_match_the_certificate(tmp_path: Path
     done = subprocess.run([BINARY, "--port", "0", "--ca-dir", str(first)], capture_output=True, timeout=60, text=True)
     assert done.returncode == 1
     assert "the CA key does not match the CA certificate" in done.stderr
+
+
+@pytest.mark.parametrize("planted", ["file", "symlink"])
+def test_a_ready_file_path_that_is_taken_is_refused_and_left_alone(tmp_path: Path, planted: str) -> None:
+    """The ready file holds the admin token and a client secret: it is never written through a
+    planted link, nor over a file someone else put there."""
+    ready = tmp_path / "ready.json"
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("not the sandbox's\n")
+    if planted == "file":
+        ready.write_text("someone else's\n")
+    else:
+        ready.symlink_to(target)
+    result = subprocess.run(
+        [BINARY, "--port", "0", "--ready-file", str(ready), "--plain-http", "--quiet"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "already exists" in result.stderr
+    assert target.read_text() == "not the sandbox's\n"
+    if planted == "file":
+        assert ready.read_text() == "someone else's\n"
+    else:
+        assert ready.is_symlink() and ready.readlink() == target
+    assert [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []
+
+
+def test_the_ready_file_is_private_whatever_the_umask(spawn) -> None:
+    previous = os.umask(0)
+    try:
+        sb = spawn("--plain-http")
+    finally:
+        os.umask(previous)
+    ready = next(p for p in sb.log.parent.iterdir() if p.name.endswith("-ready.json"))
+    assert stat.S_IMODE(ready.stat().st_mode) == 0o600

@@ -16,7 +16,11 @@ namespace calbridge {
 
 struct AuthorizationOptions {
     std::vector<std::string> scope;           // required, at least one; sent space-separated
-    std::optional<std::string> state;         // default: random_state()
+    // Default: random_state(). A state of your own must be able to hold 128 bits: its length
+    // times the bits per character of its alphabet (decimal digits 3.32, hex 4, base64url 6,
+    // other printable ASCII 6.57), so at least 22 base64url characters, 32 hex digits or 39
+    // decimal digits; InvalidArgumentError otherwise. A StateSigner's states always qualify.
+    std::optional<std::string> state;
     bool pkce = true;                         // S256 code challenge; on by default, false to opt out
     std::optional<bool> avoid_linking;        // sent as "true"/"false"; omitted when unset
     std::optional<std::string> link_token;

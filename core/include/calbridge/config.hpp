@@ -70,7 +70,11 @@ struct ClientOptions {
     // Registered redirect URIs. Empty: any redirect URI is accepted (an unverified application).
     // Otherwise a redirect URI must equal one of them, or match a "*." wildcard subdomain entry
     // ("https://*.example.com/cb" matches "https://a.example.com/cb" and
-    // "https://a.b.example.com/cb", not "https://example.com/cb").
+    // "https://a.b.example.com/cb", not "https://example.com/cb"). Under a wildcard the redirect
+    // URI's host must be a plain host name (letters, digits, '-', dots: no percent-encoding).
+    // A wildcard needs at least two labels after "*." and must not cover a well-known public
+    // suffix ("*.com", "*.co.uk" and "*.github.io" are refused; the list is built in, not the
+    // full Public Suffix List). No redirect URI may carry user info ("https://a:b@host/cb").
     std::vector<std::string> redirect_uris;
 
     // Redirect URIs must be https, or http to a loopback address. Opt out only for odd setups.
@@ -130,7 +134,9 @@ private:
     std::string app_url_;
 };
 
-// True for "localhost", 127.0.0.0/8 and ::1 (with or without brackets).
+// True for 127.0.0.0/8 and ::1 (with or without brackets), and for "localhost" only when every
+// address it resolves to is one of those (RFC 8252 §8.3: a name is loopback only if it resolves
+// there; the check resolves it, so it may block briefly on the resolver).
 bool is_loopback_host(std::string_view host) noexcept;
 
 }  // namespace calbridge

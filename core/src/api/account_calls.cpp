@@ -61,7 +61,8 @@ AvailabilityRule read_rule_reply(std::string_view body, std::string_view what) {
 
 std::string rule_url(const Config& config, std::string_view availability_rule_id) {
     require(availability_rule_id, "availability_rule_id");
-    return config.api_url() + "/v1/availability_rules/" + detail::path_segment(availability_rule_id);
+    return config.api_url() + "/v1/availability_rules/" +
+           detail::path_segment("availability_rule_id", availability_rule_id);
 }
 
 }  // namespace
@@ -116,8 +117,8 @@ void Session::change_participation_status(std::string_view calendar_id, std::str
     require(calendar_id, "calendar_id");
     require(event_uid, "event_uid");
     const Config& config = state_->client->config;
-    std::string url = config.api_url() + "/v1/calendars/" + detail::path_segment(calendar_id) + "/events/" +
-                      detail::path_segment(event_uid) + "/participation_status";
+    std::string url = config.api_url() + "/v1/calendars/" + detail::path_segment("calendar_id", calendar_id) +
+                      "/events/" + detail::path_segment("event_uid", event_uid) + "/participation_status";
     json::object body;
     body["status"] = participation_status_name(status);
     // Setting a status twice leaves the same status.

@@ -49,7 +49,13 @@ std::optional<Origin> origin_of(std::string_view url) {
 
 }  // namespace
 
-std::string path_segment(std::string_view value) { return urls::encode(value, urls::unreserved_chars); }
+std::string path_segment(std::string_view name, std::string_view value) {
+    if (value.empty()) throw InvalidArgumentError(std::string(name) + " is empty");
+    if (value == "." || value == "..") {
+        throw InvalidArgumentError(std::string(name) + " must not be \".\" or \"..\" (a path would normalize it away)");
+    }
+    return urls::encode(value, urls::unreserved_chars);
+}
 
 std::string with_query(std::string_view url, const QueryParams& query) {
     const auto parsed = parse_uri_strict(url);

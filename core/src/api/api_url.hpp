@@ -11,8 +11,10 @@
 
 namespace calbridge::detail {
 
-// One path segment, percent-encoded (an id containing '/' or '?' stays one segment).
-std::string path_segment(std::string_view value);
+// One path segment, percent-encoded (an id containing '/' or '?' stays one segment). An empty
+// id, "." or ".." is an InvalidArgumentError naming `name`: no encoding keeps those from being
+// normalized away ("/v1/calendars/../events" is the bulk-delete endpoint; servers decode %2E).
+std::string path_segment(std::string_view name, std::string_view value);
 
 // `url` with `query` appended, keys and values percent-encoded except RFC 3986 unreserved
 // characters: '+' becomes %2B (servers read a raw '+' as a space), "calendar_ids[]" becomes

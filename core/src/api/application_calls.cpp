@@ -148,7 +148,8 @@ Credentials Client::create_application_calendar(std::string_view application_cal
                             "so the credentials cannot be stored");
     }
     // Like a new authorization: it wins over whatever the store had.
-    const std::uint64_t version = detail::store_replace(*state_->store, account, credentials);
+    const std::uint64_t version = detail::store_replace(*state_->store, account, credentials,
+                                                          state_->config.client_secret());
     if (auto live = state_->accounts.find(account)) live->adopt(credentials, version);
     state_->env.log(LogLevel::debug, [&] {
         return "application calendar " + std::string(application_calendar_id) + ": stored the credentials of " +

@@ -21,7 +21,7 @@ std::string api_path(const Config& config, std::string_view path) { return confi
 // "/v1/calendars/{calendar_id}/events", the id one encoded segment.
 std::string calendar_events_url(const Config& config, std::string_view calendar_id) {
     if (calendar_id.empty()) throw InvalidArgumentError("calendar_id is empty");
-    return api_path(config, "/v1/calendars/" + detail::path_segment(calendar_id) + "/events");
+    return api_path(config, "/v1/calendars/" + detail::path_segment("calendar_id", calendar_id) + "/events");
 }
 
 }  // namespace
@@ -100,7 +100,8 @@ std::vector<Profile> Session::profiles(const CallOptions& options) const {
 void Session::revoke_profile(std::string_view profile_id, const CallOptions& options) const {
     if (profile_id.empty()) throw InvalidArgumentError("profile_id is empty");
     const Config& config = state_->client->config;
-    std::string url = api_path(config, "/v1/profiles/" + detail::path_segment(profile_id) + "/revoke");
+    std::string url =
+        api_path(config, "/v1/profiles/" + detail::path_segment("profile_id", profile_id) + "/revoke");
     state_->send(detail::api_request(config, "POST", std::move(url)), Replay::if_not_sent, options);
 }
 

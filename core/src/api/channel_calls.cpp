@@ -45,7 +45,7 @@ std::vector<Channel> Session::list_channels(const CallOptions& options) const {
 void Session::close_channel(std::string_view channel_id, const CallOptions& options) const {
     if (channel_id.empty()) throw InvalidArgumentError("channel_id is empty");
     const Config& config = state_->client->config;
-    std::string url = config.api_url() + "/v1/channels/" + detail::path_segment(channel_id);
+    std::string url = config.api_url() + "/v1/channels/" + detail::path_segment("channel_id", channel_id);
     state_->send(detail::api_request(config, "DELETE", std::move(url)), Replay::idempotent, options);
 }
 

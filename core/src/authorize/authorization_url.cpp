@@ -20,6 +20,7 @@ namespace urls = boost::urls;
 namespace {
 
 constexpr std::size_t state_entropy_bytes = 16;     // 128 bits
+constexpr std::size_t min_state_bits = 128;         // of a state the caller chose
 constexpr std::size_t verifier_entropy_bytes = 32;  // 43 base64url characters, RFC 7636 §4.1
 
 bool is_ascii_space(char c) noexcept {
@@ -51,10 +52,31 @@ void validate_scope(const std::vector<std::string>& scope) {
     }
 }
 
+// The most bits a state can carry, in hundredths of a bit: its length times the bits per
+// character of the smallest alphabet its characters fit in (digits log2 10 = 3.32, hex 4,
+// base64url 6, other printable ASCII log2 95 = 6.57). An upper bound: a state of 22 'a's
+// passes, so callers still need a real random source; what it catches is a state that cannot
+// hold 128 bits however it was made ("state-1", a user id, a short counter).
+std::size_t state_bits_x100(std::string_view state) noexcept {
+    const auto all = [&](auto in_class) { return std::all_of(state.begin(), state.end(), in_class); };
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    const auto hex = [&](char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+    const auto base64url = [&](char c) {
+        return digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+    };
+    const std::size_t per_char = all(digit) ? 332 : all(hex) ? 400 : all(base64url) ? 600 : 657;
+    return state.size() * per_char;
+}
+
 void validate_state(std::string_view state) {
     if (state.empty()) throw InvalidArgumentError("state is empty");
     if (!std::all_of(state.begin(), state.end(), is_vschar)) {
         throw InvalidArgumentError("state must be printable ASCII (RFC 6749 VSCHAR, %x20-7E)");
+    }
+    if (state_bits_x100(state) < min_state_bits * 100) {
+        throw InvalidArgumentError("state is too short to carry " + std::to_string(min_state_bits) +
+                                   " bits: give at least 22 base64url characters, 32 hex digits or 39 decimal "
+                                   "digits (or leave it unset for a random state)");
     }
 }
 

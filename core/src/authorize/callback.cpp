@@ -7,6 +7,8 @@
 #include <calbridge/authorize.hpp>
 #include <calbridge/errors.hpp>
 
+#include "util/utf8.hpp"
+
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/param.hpp>
 #include <boost/url/params_encoded_view.hpp>
@@ -87,7 +89,11 @@ std::string printable(std::string_view text) {
     return out;
 }
 
-[[noreturn]] void throw_denied(std::string error, std::string description) {
+// The error and its description are whatever the browser brought back, so any bytes: they
+// are made valid UTF-8 (invalid bytes become U+FFFD) before they reach an error.
+[[noreturn]] void throw_denied(std::string raw_error, std::string raw_description) {
+    std::string error = detail::valid_utf8(raw_error);
+    std::string description = detail::valid_utf8(raw_description);
     std::string message = "authorization denied (" + (error.empty() ? std::string("no error code") : printable(error)) + ")";
     if (!description.empty()) message += ": " + printable(description);
     ErrorDetails details;

@@ -1,5 +1,7 @@
 #include "call/excerpt.hpp"
 
+#include "util/utf8.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -71,22 +73,6 @@ std::string decode_entities(std::string_view text) {
         if (!decoded) out += text[i++];
     }
     return out;
-}
-
-// Length of the valid UTF-8 sequence starting at `pos` (0 when invalid).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t pos) {
-    const auto lead = static_cast<unsigned char>(s[pos]);
-    std::size_t length = 0;
-    if (lead < 0x80) return 1;
-    if (lead >= 0xC2 && lead <= 0xDF) length = 2;
-    else if (lead >= 0xE0 && lead <= 0xEF) length = 3;
-    else if (lead >= 0xF0 && lead <= 0xF4) length = 4;
-    else return 0;
-    if (s.size() - pos < length) return 0;
-    for (std::size_t k = 1; k < length; ++k) {
-        if ((static_cast<unsigned char>(s[pos + k]) & 0xC0) != 0x80) return 0;
-    }
-    return length;
 }
 
 // One space for every run of whitespace or control characters, '?' for a byte that is not

@@ -96,7 +96,12 @@ void throw_http_error(const HttpRequest& request, const HttpResponse& response, 
 
     if (code == ErrorCode::validation) {
         details.field_errors = read_field_errors(response.body);
-        for (auto& field : details.field_errors) field.description = redactor.scrub(field.description);
+        // Every part: a server may echo a sent value as a field name or a key as well.
+        for (auto& field : details.field_errors) {
+            field.field = redactor.scrub(field.field);
+            field.key = redactor.scrub(field.key);
+            field.description = redactor.scrub(field.description);
+        }
     }
     if (response.status == 401 || response.status == 403) read_bearer_error(response.body, redactor, details);
     if (code == ErrorCode::rate_limited && details.retry_after) {

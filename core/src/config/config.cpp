@@ -2,6 +2,7 @@
 #include <calbridge/errors.hpp>
 #include <calbridge/version.hpp>
 
+#include "config/host_rules.hpp"
 #include "util/url.hpp"
 
 #include <boost/json.hpp>
@@ -9,7 +10,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 
 namespace calbridge {
 
@@ -93,6 +93,10 @@ ParsedRedirect parse_redirect_uri(std::string_view option, std::string_view valu
         // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
         throw ConfigurationError(std::string(option) + " must not contain a fragment: " + quoted(value));
     }
+    if (u.has_userinfo()) {
+        // "https://evil.com:x@app.example.com/cb" reads as evil.com to a person.
+        throw ConfigurationError(std::string(option) + " must not carry user info: " + quoted(value));
+    }
     ParsedRedirect r;
     r.scheme = lower(u.scheme());
     r.host = lower(u.encoded_host());
@@ -102,9 +106,11 @@ ParsedRedirect parse_redirect_uri(std::string_view option, std::string_view valu
     return r;
 }
 
-// "*.example.com" matches "a.example.com" and "a.b.example.com", never "example.com".
+// "*.example.com" matches "a.example.com" and "a.b.example.com", never "example.com", and only
+// a plain host name: "evil.com%2F.example.com" is not a subdomain of example.com to a browser.
 bool host_matches(std::string_view pattern, std::string_view host) {
     if (pattern.rfind("*.", 0) != 0) return pattern == host;
+    if (!detail::is_plain_host_name(host)) return false;
     const std::string_view suffix = pattern.substr(1);  // ".example.com"
     return host.size() > suffix.size() && host.substr(host.size() - suffix.size()) == suffix &&
            host[0] != '.';
@@ -112,11 +118,10 @@ bool host_matches(std::string_view pattern, std::string_view host) {
 
 void check_registered_redirect_uri(std::string_view value, bool require_secure) {
     const auto r = parse_redirect_uri("redirect_uris entry", value);
-    const auto star = r.host.find('*');
-    if (star != std::string::npos && (star != 0 || r.host.rfind("*.", 0) != 0 ||
-                                      r.host.find('*', 1) != std::string::npos || r.host.size() < 3)) {
-        throw ConfigurationError("redirect_uris entry may use '*' only as a leading \"*.\" label: " +
-                                 quoted(value));
+    if (r.host.find('*') != std::string::npos) {
+        if (const std::string problem = detail::wildcard_problem(r.host); !problem.empty()) {
+            throw ConfigurationError("redirect_uris entry " + quoted(value) + ": " + problem);
+        }
     }
     if (require_secure && r.scheme != "https" && !(r.scheme == "http" && is_loopback_host(r.host))) {
         throw ConfigurationError("redirect_uris entry must use https (or http to a loopback address): " +
@@ -200,28 +205,6 @@ std::int64_t get_integer(const json::object& obj, std::string_view key) {
 }
 
 }  // namespace
-
-bool is_loopback_host(std::string_view host) noexcept {
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    if (host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1") return true;
-    // Dotted-quad IPv4 in 127.0.0.0/8.
-    int octets = 0;
-    std::size_t pos = 0;
-    while (pos <= host.size()) {
-        const std::size_t dot = std::min(host.find('.', pos), host.size());
-        const std::string_view part = host.substr(pos, dot - pos);
-        unsigned value = 0;
-        const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-        if (part.empty() || part.size() > 3 || ec != std::errc{} || end != part.data() + part.size() ||
-            value > 255) {
-            return false;
-        }
-        if (octets == 0 && value != 127) return false;
-        ++octets;
-        pos = dot + 1;
-    }
-    return octets == 4;
-}
 
 Config::Config(ClientOptions options) : options_(std::move(options)) {
     validate(options_);

@@ -113,7 +113,9 @@ void prepare_tls_connection(ssl_st* ssl, const std::string& host, bool host_is_i
     if (SSL_set_tlsext_host_name(ssl, name.data()) != 1 || SSL_set1_host(ssl, name.c_str()) != 1) {
         throw TlsError("cannot set the TLS host name " + host + ": " + openssl_error(), permanent_failure());
     }
-    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    // The name only from the subjectAltName: a subject CN is never taken for it (RFC 6125 §6.4.4
+    // allows the fallback; browsers dropped it, and it lets a CA-signed non-server name pass).
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
 }
 
 std::string certificate_failure(const ssl_st* ssl) {

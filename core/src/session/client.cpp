@@ -36,7 +36,8 @@ Credentials Client::complete_authorization(std::string_view callback, std::strin
                             "application gave none, so the credentials cannot be stored");
     }
     // A new authorization wins over whatever the store had: replace, not compare-and-swap.
-    const std::uint64_t version = detail::store_replace(*state_->store, key, credentials);
+    const std::uint64_t version = detail::store_replace(*state_->store, key, credentials,
+                                                          state_->config.client_secret());
     if (auto live = state_->accounts.find(key)) live->adopt(credentials, version);
     state_->env.log(LogLevel::debug, [&] {
         return "account " + key + ": stored the new authorization (version " + std::to_string(version) + ")";

@@ -1,5 +1,7 @@
 #include "session/client_state.hpp"
 
+#include "log/redactor.hpp"
+
 #include <calbridge/errors.hpp>
 
 #include <exception>
@@ -40,12 +42,20 @@ ClientState::ClientState(Config config_in, ClientDependencies d)
 
 void ClientState::notify_refreshed(const Credentials& credentials) const {
     if (!on_refresh_) return;
+    // The hook is handed the new credentials: its message must not carry them (or the client
+    // secret) into the error the caller sees.
+    Redactor secrets;
+    secrets.add(config.client_secret());
+    secrets.add(credentials.access_token);
+    secrets.add(credentials.refresh_token);
     try {
         on_refresh_(credentials);
-    } catch (const Error&) {
-        throw;
+    } catch (const Error& e) {
+        const std::string scrubbed = secrets.scrub(e.what());
+        if (scrubbed == e.what()) throw;
+        throw_error(e.code(), scrubbed, e.details());
     } catch (const std::exception& e) {
-        throw UserCallbackError(std::string("the on_refresh hook threw: ") + e.what());
+        throw UserCallbackError(std::string("the on_refresh hook threw: ") + secrets.scrub(e.what()));
     } catch (...) {
         throw UserCallbackError("the on_refresh hook threw a non-standard exception");
     }

@@ -114,7 +114,7 @@ LeaseOutcome acquire_lease(const ClientState& client, Call& call, RefreshLeases&
                         call.check_live("waiting for another process to refresh account " + account);
                         throw TimeoutError("account " + account + ": gave up waiting for another process's refresh");
                     }
-                    auto now = store_load(*client.store, account);
+                    auto now = store_load(*client.store, account, client.config.client_secret());
                     if (!now || now->version != judged.version || now->reauthorization_required) {
                         if (auto use = moved(now)) return *use;
                         break;

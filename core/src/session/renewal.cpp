@@ -58,7 +58,8 @@ private:
     // 1. Credentials refreshed by an earlier round whose store write failed: store them first,
     //    and use them without refreshing again (their refresh token may have rotated already).
     std::optional<Renewed> write_pending() {
-        const auto version = store_save(*client_.store, account_, *in_.pending, in_.pending_base_version);
+        const auto version = store_save(*client_.store, account_, *in_.pending, in_.pending_base_version,
+                                        client_.config.client_secret());
         out_.pending_settled = true;
         if (version) {
             log_(LogLevel::info, [&] { return "account " + account_ + ": stored the credentials of an earlier refresh"; });
@@ -74,13 +75,13 @@ private:
     // 2. Re-read the store (inserting the seed when it has nothing): another Session, Client or
     //    process may have renewed already.
     std::optional<VersionedCredentials> load_or_seed() {
-        auto stored = store_load(*client_.store, account_);
+        auto stored = store_load(*client_.store, account_, client_.config.client_secret());
         out_.store_seen = true;
         if (stored || !in_.seed) return stored;
-        if (const auto version = store_insert(*client_.store, account_, *in_.seed)) {
+        if (const auto version = store_insert(*client_.store, account_, *in_.seed, client_.config.client_secret())) {
             return VersionedCredentials{*in_.seed, *version};
         }
-        return store_load(*client_.store, account_);  // someone inserted first: theirs win
+        return store_load(*client_.store, account_, client_.config.client_secret());  // someone inserted first: theirs win
     }
 
     void check_refreshable(const std::optional<VersionedCredentials>& stored) const {
@@ -147,7 +148,7 @@ private:
     // wait for) what the other stores.
     Renewed after_lost_lease(const VersionedCredentials& stored) {
         log_(LogLevel::warning, [&] { return "account " + account_ + ": the refresh lease was taken over; not refreshing"; });
-        auto now = store_load(*client_.store, account_);
+        auto now = store_load(*client_.store, account_, client_.config.client_secret());
         check_refreshable(now);
         if (now->version != stored.version && usable(now->credentials, call_.wall_now(), client_.config.leeway(), in_.rejected)) {
             return Renewed{*now, false};
@@ -158,7 +159,7 @@ private:
     // 4. invalid_grant: the grant may be gone, or someone rotated the refresh token under us;
     //    only the store can tell. A shared store is marked, so other processes fail fast.
     Renewed after_refusal(const VersionedCredentials& stored, HeldLease* lease, const InvalidGrantError& e) {
-        const auto again = store_load(*client_.store, account_);
+        const auto again = store_load(*client_.store, account_, client_.config.client_secret());
         if (again && !same_grant(*again, stored) && !again->reauthorization_required) {
             log_(LogLevel::debug, [&] {
                 return "account " + account_ + ": refresh refused, but the store has newer credentials (version " +
@@ -169,7 +170,8 @@ private:
         if (lease != nullptr && again && !again->reauthorization_required) {
             if (lease_mark_reauthorization_required(*client_.store->refresh_leases(), account_, stored.version)) {
                 lease->ended();
-            } else if (auto moved = store_load(*client_.store, account_); moved && !moved->reauthorization_required) {
+            } else if (auto moved = store_load(*client_.store, account_, client_.config.client_secret());
+                       moved && !moved->reauthorization_required) {
                 return Renewed{*moved, false};  // the version moved between the two reads: a lost race
             }
         }
@@ -185,7 +187,7 @@ private:
     Renewed commit(const VersionedCredentials& stored, Credentials fresh, HeldLease* lease) {
         std::optional<std::uint64_t> version;
         try {
-            version = store_save(*client_.store, account_, fresh, stored.version);
+            version = store_save(*client_.store, account_, fresh, stored.version, client_.config.client_secret());
         } catch (...) {
             log_(LogLevel::warning, [&] {
                 return "account " + account_ + ": the refreshed credentials could not be stored; they are kept in "
@@ -200,7 +202,7 @@ private:
         if (!version) {
             // Someone else wrote since we read (another process refreshed, or a new
             // authorization): the store is the authority, ours are dropped.
-            const auto winner = store_load(*client_.store, account_);
+            const auto winner = store_load(*client_.store, account_, client_.config.client_secret());
             if (!winner) grant_gone(account_, "the credentials were removed from the store");
             log_(LogLevel::warning, [&] {
                 return "account " + account_ + ": the store changed during the refresh; using its credentials (version " +

@@ -93,6 +93,22 @@ FileDescriptor open_file(const fs::path& path, int flags, mode_t mode = 0) {
     return FileDescriptor(fd);
 }
 
+// An account's own file (data, lock): never through a symbolic link, never a FIFO or device
+// that could block the open or feed us what another user wants. O_NONBLOCK keeps the open of a
+// FIFO from waiting for a writer; a regular file ignores it. A fd of -1 with errno set when the
+// open itself failed (ENOENT for a missing file); StoreError for a link or a non-regular file.
+FileDescriptor open_account_file(const fs::path& path, int flags, mode_t mode = 0) {
+    FileDescriptor fd = open_file(path, flags | O_NOFOLLOW | O_NONBLOCK, mode);
+    if (fd.get() < 0) {
+        if (errno == ELOOP) throw StoreError(path.string() + " is a symbolic link: the token store refuses it");
+        return fd;
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw_errno("cannot stat", path, errno);
+    if (!S_ISREG(st.st_mode)) throw StoreError(path.string() + " is not a regular file: the token store refuses it");
+    return fd;
+}
+
 // Account key → file name stem. Every byte outside [a-z0-9_-] becomes %XX, so the stem never
 // contains "/" or ".", cannot be "." or "..", and two keys never share a stem. Upper-case
 // letters are escaped too because macOS and Windows file systems ignore case ("ACC" and "acc"
@@ -145,7 +161,7 @@ AccountFiles account_files(const fs::path& directory, std::string_view account) 
 class AccountLock {
 public:
     explicit AccountLock(const fs::path& lock_file)
-        : in_process_(stripe_for(lock_file)), fd_(open_file(lock_file, O_RDWR | O_CREAT, 0600)) {
+        : in_process_(stripe_for(lock_file)), fd_(open_account_file(lock_file, O_RDWR | O_CREAT, 0600)) {
         if (fd_.get() < 0) throw_errno("cannot open lock file", lock_file, errno);
         int result = -1;
         do {
@@ -247,7 +263,7 @@ Entry parse_entry(std::string_view text, const fs::path& file) {
 
 // std::nullopt when the account has no file.
 std::optional<Entry> read_entry(const fs::path& file) {
-    const FileDescriptor fd = open_file(file, O_RDONLY);
+    const FileDescriptor fd = open_account_file(file, O_RDONLY);
     if (fd.get() < 0) {
         if (errno == ENOENT) return std::nullopt;
         throw_errno("cannot open", file, errno);
@@ -282,7 +298,7 @@ void sync_directory(const fs::path& directory) {
 // left by a writer that died before its rename, and is removed.
 FileDescriptor create_temp(const fs::path& temp) {
     for (int attempt = 0; attempt < 2; ++attempt) {
-        FileDescriptor fd = open_file(temp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        FileDescriptor fd = open_file(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
         if (fd.get() >= 0) return fd;
         if (errno != EEXIST || attempt > 0) break;
         if (::unlink(temp.c_str()) != 0 && errno != ENOENT) throw_errno("cannot remove stale", temp, errno);
@@ -355,6 +371,7 @@ fs::path absolute_path(const fs::path& directory) {
 // Absolute, so that a later chdir() does not move the store.
 FileTokenStore::FileTokenStore(std::filesystem::path directory) : directory_(absolute_path(directory)) {
     detail::ensure_private_directory(directory_);
+    detail::require_private_directory(directory_);
 }
 
 std::filesystem::path FileTokenStore::path_for(std::string_view account) const {

@@ -7,6 +7,9 @@
 #include <system_error>
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 namespace calbridge::detail {
 
@@ -32,6 +35,23 @@ void ensure_private_directory(const fs::path& directory) {
                          std::generic_category().message(errno));
     }
     if (!fs::is_directory(directory, ec)) throw StoreError(directory.string() + " is not a directory");
+}
+
+void require_private_directory(const fs::path& directory) {
+    struct stat st {};
+    if (::stat(directory.c_str(), &st) != 0) {
+        throw StoreError("cannot stat directory " + directory.string() + ": " + std::generic_category().message(errno));
+    }
+    if (st.st_uid != ::geteuid()) {
+        throw StoreError("token store directory " + directory.string() + " belongs to another user (uid " +
+                         std::to_string(st.st_uid) + "): it must be the running user's own");
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        throw StoreError("token store directory " + directory.string() + " is writable by its group or others (mode " +
+                         mode + "): make it private (chmod 700)");
+    }
 }
 
 }  // namespace calbridge::detail
