@@ -42,7 +42,9 @@ class BrowserSessions:
     def account(self, sid: str) -> str | None:
         """The account this browser session connected, if any."""
         with self._connect() as db:
-            row = db.execute("SELECT account_id FROM browser_sessions WHERE sid_hash = ?", (self._hash(sid),)).fetchone()
+            row = db.execute(
+                "SELECT account_id FROM browser_sessions WHERE sid_hash = ?", (self._hash(sid),)
+            ).fetchone()
         return None if row is None else str(row[0])
 
     def connect(self, sid: str, account_id: str) -> None:
