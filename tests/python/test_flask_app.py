@@ -1,23 +1,12 @@
 """examples/python/flask_app.py as two real worker processes behind one public URL, driven over
 HTTP by urllib (the browser), with the sandbox approving. The test is the load balancer: it
 sends each request to the worker it chooses, so the link is made in one process and the
-redirect back completes in the other."""
+redirect back completes in the other (web_workers.py)."""
 
 from __future__ import annotations
 
-import contextlib
-import http.cookiejar
-import json
-import os
-import sqlite3
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,37 +15,13 @@ from flask.sessions import SecureCookieSessionInterface
 
 from calbridge.sandbox import Sandbox
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "python" / "flask_app.py"
-# What users see; nothing listens there: the test routes each request to a worker itself.
-PUBLIC_URL = "http://127.0.0.1:8080"
+from web_workers import EXAMPLES, PUBLIC_URL, STATE_KEY, Browser, Worker, sandbox_environment, two_workers
+from web_workers import connect as _connect
+from web_workers import pending as _pending
+from web_workers import state_of as _state_of
+
+EXAMPLE = EXAMPLES / "flask_app.py"
 FLASK_SECRET_KEY = "flask-session-key-for-the-test-0123456789"
-STATE_KEY = "state-signing-key-for-the-test-0123456789"
-
-
-@dataclass
-class Worker:
-    url: str
-    process: subprocess.Popen[bytes]
-    output: Path
-
-
-def _start_worker(tmp_path: Path, name: str, env: dict[str, str]) -> Worker:
-    ready = tmp_path / f"{name}.json"
-    output = tmp_path / f"{name}.log"
-    with output.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, str(EXAMPLE), "--port", "0", "--ready-file", str(ready)],
-            env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not ready.exists():  # the worker writes it once it listens
-        if process.poll() is not None:
-            raise AssertionError(f"worker {name} exited: {output.read_text()}")
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"worker {name} did not start: {output.read_text()}")
-        time.sleep(0.01)
-    return Worker(json.loads(ready.read_text())["url"], process, output)
 
 
 @pytest.fixture
@@ -66,83 +31,23 @@ def database(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def workers(calbridge_sandbox: Sandbox, tmp_path: Path, database: Path) -> Iterator[tuple[Worker, Worker]]:
-    env = {
-        **os.environ,
-        "FLASK_SECRET_KEY": FLASK_SECRET_KEY,
-        "CALBRIDGE_STATE_KEY": STATE_KEY,
-        "CALBRIDGE_CLIENT_ID": calbridge_sandbox.client_id,
-        "CALBRIDGE_CLIENT_SECRET": calbridge_sandbox.client_secret,
-        "CALBRIDGE_API_URL": calbridge_sandbox.api_url,
-        "CALBRIDGE_APP_URL": calbridge_sandbox.app_url,
-        "CALBRIDGE_CA_FILE": calbridge_sandbox.ca_file or "",
-        "CALBRIDGE_DATABASE": str(database),
-        "CALBRIDGE_PUBLIC_URL": PUBLIC_URL,
-    }
-    started: list[Worker] = []
-    try:
-        started.append(_start_worker(tmp_path, "a", env))
-        started.append(_start_worker(tmp_path, "b", env))
-        yield started[0], started[1]
-    finally:
-        for worker in started:
-            worker.process.terminate()
-            worker.process.wait(timeout=30)
-    # Nothing secret in what the workers printed.
-    printed = "".join(w.output.read_text() for w in started)
-    assert STATE_KEY not in printed and FLASK_SECRET_KEY not in printed
-    assert calbridge_sandbox.client_secret not in printed and "code=" not in printed
+    env = {**sandbox_environment(calbridge_sandbox, database), "FLASK_SECRET_KEY": FLASK_SECRET_KEY}
+    secrets = [STATE_KEY, FLASK_SECRET_KEY, calbridge_sandbox.client_secret]
+    with two_workers(EXAMPLE, tmp_path, env, secrets) as started:
+        yield started
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None  # let the test see each 302
-
-
-class Browser:
-    """One browser: its cookie jar (cookies for 127.0.0.1 go to every port, as they should)."""
-
-    def __init__(self) -> None:
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
-
-    def get(self, worker: Worker, url: str) -> tuple[int, str, str]:
-        """GET a public URL (or a path) through `worker`."""
-        if url.startswith(PUBLIC_URL):
-            url = url[len(PUBLIC_URL) :]
-        try:
-            with self.opener.open(worker.url + url, timeout=30) as response:
-                return response.status, response.headers.get("Location", ""), response.read().decode()
-        except urllib.error.HTTPError as e:
-            with e:
-                return e.code, e.headers.get("Location", ""), e.read().decode()
-
-    def session(self) -> dict[str, object]:
-        """The Flask session cookie, decoded with the app's key: what the browser holds."""
-        app = Flask("reader")
-        app.secret_key = FLASK_SECRET_KEY
-        serializer = SecureCookieSessionInterface().get_signing_serializer(app)
-        assert serializer is not None
-        (cookie,) = [c for c in self.jar if c.name == "session"]
-        assert cookie.value is not None
-        data = serializer.loads(cookie.value)
-        assert isinstance(data, dict)
-        return data
-
-
-def _pending(database: Path) -> dict[str, dict[str, object]]:
-    with contextlib.closing(sqlite3.connect(database)) as db:
-        rows = db.execute("SELECT state, request FROM pending_authorizations").fetchall()
-    return {state: json.loads(text) for state, text in rows}
-
-
-def _connect(browser: Browser, worker: Worker, sandbox: Sandbox) -> str:
-    status, authorization_url, _ = browser.get(worker, "/connect")
-    assert status == 302 and authorization_url.startswith(sandbox.app_url + "/oauth/authorize?")
-    return authorization_url
-
-
-def _state_of(url: str) -> str:
-    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["state"][0]
+def _flask_session(browser: Browser) -> dict[str, object]:
+    """The Flask session cookie, decoded with the app's key: what the browser holds."""
+    app = Flask("reader")
+    app.secret_key = FLASK_SECRET_KEY
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert serializer is not None
+    (cookie,) = [c for c in browser.jar if c.name == "session"]
+    assert cookie.value is not None
+    data = serializer.loads(cookie.value)
+    assert isinstance(data, dict)
+    return data
 
 
 def test_a_link_made_by_one_worker_completes_in_the_other(
@@ -162,7 +67,7 @@ def test_a_link_made_by_one_worker_completes_in_the_other(
     assert list(pending) == [state]
     verifier = pending[state]["secret"]
     assert isinstance(verifier, dict) and isinstance(verifier["code_verifier"], str)
-    assert set(browser.session()) == {"sid"}
+    assert set(_flask_session(browser)) == {"sid"}
     assert all(verifier["code_verifier"] not in (c.value or "") for c in browser.jar)
 
     # The user approves; the redirect back lands on the other worker.

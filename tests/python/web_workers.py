@@ -1,0 +1,134 @@
+"""The web examples (examples/python/flask_app.py, fastapi_app.py) as real worker processes
+behind one public URL, and a browser for them (urllib with a cookie jar), for
+test_flask_app.py and test_fastapi_app.py. The test is the load balancer: it sends each request
+to the worker it chooses."""
+
+from __future__ import annotations
+
+import contextlib
+import http.cookiejar
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from calbridge.sandbox import Sandbox
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "python"
+# What users see; nothing listens there: the test routes each request to a worker itself.
+PUBLIC_URL = "http://127.0.0.1:8080"
+STATE_KEY = "state-signing-key-for-the-test-0123456789"
+
+
+@dataclass
+class Worker:
+    url: str
+    process: subprocess.Popen[bytes]
+    output: Path
+
+
+def sandbox_environment(sandbox: Sandbox, database: Path) -> dict[str, str]:
+    """The settings both examples read, for this sandbox and this shared database."""
+    return {
+        **os.environ,
+        "CALBRIDGE_STATE_KEY": STATE_KEY,
+        "CALBRIDGE_CLIENT_ID": sandbox.client_id,
+        "CALBRIDGE_CLIENT_SECRET": sandbox.client_secret,
+        "CALBRIDGE_API_URL": sandbox.api_url,
+        "CALBRIDGE_APP_URL": sandbox.app_url,
+        "CALBRIDGE_CA_FILE": sandbox.ca_file or "",
+        "CALBRIDGE_DATABASE": str(database),
+        "CALBRIDGE_PUBLIC_URL": PUBLIC_URL,
+    }
+
+
+def start_worker(example: Path, tmp_path: Path, name: str, env: Mapping[str, str]) -> Worker:
+    """Starts ``example`` on a free port; returns once it listens (its ready file appears)."""
+    ready = tmp_path / f"{name}.json"
+    output = tmp_path / f"{name}.log"
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(example), "--port", "0", "--ready-file", str(ready)],
+            env=dict(env), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not ready.exists():  # the worker writes it once it listens
+        if process.poll() is not None:
+            raise AssertionError(f"worker {name} exited: {output.read_text()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"worker {name} did not start: {output.read_text()}")
+        time.sleep(0.01)  # no event to wait on for a file appearing from another process
+    return Worker(json.loads(ready.read_text())["url"], process, output)
+
+
+@contextlib.contextmanager
+def two_workers(
+    example: Path, tmp_path: Path, env: Mapping[str, str], secrets: list[str]
+) -> Iterator[tuple[Worker, Worker]]:
+    """Workers "a" and "b" of ``example``, stopped on the way out; then asserts that none of
+    ``secrets``, and no authorization code, is in what they printed."""
+    started: list[Worker] = []
+    try:
+        started.append(start_worker(example, tmp_path, "a", env))
+        started.append(start_worker(example, tmp_path, "b", env))
+        yield started[0], started[1]
+    finally:
+        for worker in started:
+            worker.process.terminate()
+            worker.process.wait(timeout=30)
+    printed = "".join(w.output.read_text() for w in started)
+    assert all(secret not in printed for secret in secrets) and "code=" not in printed
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # let the test see each 302
+
+
+class Browser:
+    """One browser: its cookie jar (cookies for 127.0.0.1 go to every port, as they should)."""
+
+    def __init__(self) -> None:
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+
+    def get(self, worker: Worker, url: str, *, timeout: float = 30) -> tuple[int, str, str]:
+        """GET a public URL (or a path) through `worker`."""
+        if url.startswith(PUBLIC_URL):
+            url = url[len(PUBLIC_URL) :]
+        try:
+            with self.opener.open(worker.url + url, timeout=timeout) as response:
+                return response.status, response.headers.get("Location", ""), response.read().decode()
+        except urllib.error.HTTPError as e:
+            with e:
+                return e.code, e.headers.get("Location", ""), e.read().decode()
+
+    def cookies(self) -> dict[str, str]:
+        return {c.name: c.value or "" for c in self.jar}
+
+
+def pending(database: Path) -> dict[str, dict[str, object]]:
+    """The pending authorizations in the shared database, by state."""
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        rows = db.execute("SELECT state, request FROM pending_authorizations").fetchall()
+    return {state: json.loads(text) for state, text in rows}
+
+
+def connect(browser: Browser, worker: Worker, sandbox: Sandbox) -> str:
+    """/connect through ``worker``: the authorization URL it redirects to."""
+    status, authorization_url, _ = browser.get(worker, "/connect")
+    assert status == 302 and authorization_url.startswith(sandbox.app_url + "/oauth/authorize?")
+    return authorization_url
+
+
+def state_of(url: str) -> str:
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["state"][0]
