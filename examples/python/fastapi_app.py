@@ -49,13 +49,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import html
-import json
 import os
 import socket
 from collections.abc import AsyncIterator, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
@@ -66,6 +64,7 @@ import calbridge
 import calbridge.aio
 from browser_sessions import BrowserSessions
 from pending_authorizations import PendingAuthorizations
+import serving
 
 SCOPE = "read_account list_calendars read_events"
 COOKIE = "calbridge_session"
@@ -248,17 +247,12 @@ def app_from_environment(environ: Mapping[str, str] = os.environ) -> FastAPI:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080, help="0: any free port")
-    parser.add_argument("--ready-file", type=Path, help="written with this server's URL once it listens")
+    serving.add_arguments(parser)
     args = parser.parse_args()
     app = app_from_environment()
     listener = socket.create_server((args.host, args.port), backlog=1024)  # listens from here on
     own_url = f"http://{args.host}:{listener.getsockname()[1]}"
-    if args.ready_file is not None:
-        partial = args.ready_file.with_name(args.ready_file.name + ".partial")
-        partial.write_text(json.dumps({"url": own_url}))
-        partial.replace(args.ready_file)  # appears whole
+    serving.announce(args, own_url)
     public_url = os.environ.get("CALBRIDGE_PUBLIC_URL") or own_url
     print(f"Serving on {own_url}; users open {public_url}/ (Ctrl-C stops).", flush=True)
     # No access log: request lines carry the authorization code.

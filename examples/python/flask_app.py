@@ -44,13 +44,11 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import logging
 import os
 import secrets
 from collections.abc import Mapping
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, request, session
@@ -59,6 +57,7 @@ from werkzeug.wrappers import Response
 
 import calbridge
 from pending_authorizations import PendingAuthorizations
+import serving
 
 SCOPE = "read_account list_calendars read_events"
 
@@ -195,18 +194,13 @@ class _QuietRequestHandler(WSGIRequestHandler):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080, help="0: any free port")
-    parser.add_argument("--ready-file", type=Path, help="written with this server's URL once it listens")
+    serving.add_arguments(parser)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     app = app_from_environment()
     server = make_server(args.host, args.port, app, threaded=True, request_handler=_QuietRequestHandler)
     own_url = f"http://{args.host}:{server.server_port}"
-    if args.ready_file is not None:
-        partial = args.ready_file.with_name(args.ready_file.name + ".partial")
-        partial.write_text(json.dumps({"url": own_url}))
-        partial.replace(args.ready_file)  # appears whole
+    serving.announce(args, own_url)
     print(f"Serving on {own_url}; users open {app.config['PUBLIC_URL'] or own_url}/ (Ctrl-C stops).", flush=True)
     try:
         server.serve_forever()

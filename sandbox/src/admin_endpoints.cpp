@@ -9,7 +9,10 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdlib>
+#include <variant>
 
 namespace calbridge::sandbox {
 
@@ -27,6 +30,26 @@ std::optional<json::object> object_body(const Request& req) {
     auto v = parse_json(req.body);
     if (!v || !v->is_object()) return std::nullopt;
     return std::move(v->as_object());
+}
+
+// A long poll's parameters, ?<name>=N[&wait_ms=T]: the admin call answers once its count
+// reaches N, or after T ms (default 10,000, at most 60,000) with things as they are then.
+struct LongPoll {
+    std::uint64_t count = 0;
+    std::chrono::milliseconds wait{10'000};
+};
+
+// Nothing (monostate) when the request has no <name>; a 400 to answer when it is malformed.
+std::variant<std::monostate, LongPoll, Response> long_poll(const Request& req, const char* name) {
+    const std::string* count = req.param(name);
+    if (count == nullptr) return std::monostate{};
+    const long n = std::strtol(count->c_str(), nullptr, 10);
+    long wait_ms = 10000;
+    if (const std::string* w = req.param("wait_ms")) wait_ms = std::strtol(w->c_str(), nullptr, 10);
+    if (n < 0 || wait_ms < 0 || wait_ms > 60000) {
+        return api_error(400, "invalid_request", std::string(name) + " must be a count and wait_ms 0 to 60000");
+    }
+    return LongPoll{static_cast<std::uint64_t>(n), std::chrono::milliseconds(wait_ms)};
 }
 
 json::object counters_json(const Counters& c) {
@@ -337,16 +360,12 @@ Response deliveries(Context& ctx, const Request& req) {
     }
     if (req.method != "GET") return method_not_allowed("GET, DELETE");
     // ?settled=N[&wait_ms=T]: answer once N deliveries exist and none is pending, or after T ms
-    // (default 10,000, at most 60,000) with the log as it is.
+    // with the log as it is.
     std::vector<DeliveryRecord> records;
-    if (const std::string* settled = req.param("settled")) {
-        const long count = std::strtol(settled->c_str(), nullptr, 10);
-        long wait_ms = 10000;
-        if (const std::string* w = req.param("wait_ms")) wait_ms = std::strtol(w->c_str(), nullptr, 10);
-        if (count < 0 || wait_ms < 0 || wait_ms > 60000) {
-            return api_error(400, "invalid_request", "settled must be a count and wait_ms 0 to 60000");
-        }
-        records = ctx.state.deliveries.wait_settled(static_cast<std::size_t>(count), std::chrono::milliseconds(wait_ms));
+    const auto poll = long_poll(req, "settled");
+    if (const auto* refusal = std::get_if<Response>(&poll)) return *refusal;
+    if (const auto* settled = std::get_if<LongPoll>(&poll)) {
+        records = ctx.state.deliveries.wait_settled(static_cast<std::size_t>(settled->count), settled->wait);
     } else {
         records = ctx.state.deliveries.list();
     }
@@ -450,7 +469,17 @@ Response admin(Context& ctx, const Request& req) {
             o["expired"] = ctx.state.grants.expire_access_tokens(token, account, ctx.state.clock.now());
             return ok(o);
         }
-        if (what == "counters" && seg.size() == 2) return m == "GET" ? ok(counters_json(ctx.counters)) : method_not_allowed("GET");
+        if (what == "counters" && seg.size() == 2) {
+            if (m != "GET") return method_not_allowed("GET");
+            // ?faults_applied=N[&wait_ms=T]: once N requests have met a fault rule since the
+            // counters were reset (a "delay" rule's request is then held here, in flight).
+            const auto poll = long_poll(req, "faults_applied");
+            if (const auto* refusal = std::get_if<Response>(&poll)) return *refusal;
+            if (const auto* applied = std::get_if<LongPoll>(&poll)) {
+                ctx.state.faults.wait_applied(ctx.counters.faults_applied, applied->count, applied->wait);
+            }
+            return ok(counters_json(ctx.counters));
+        }
         if (what == "counters" && seg.size() == 3 && seg[2] == "reset") {
             if (m != "POST") return method_not_allowed("POST");
             ctx.counters.reset();

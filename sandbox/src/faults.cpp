@@ -162,6 +162,18 @@ std::optional<Fault> Faults::take(std::string_view method, std::string_view path
     return std::nullopt;
 }
 
+void Faults::applied() {
+    { std::lock_guard lock(mutex_); }  // a waiter between its check and its wait sees this notify
+    applied_.notify_all();
+}
+
+std::uint64_t Faults::wait_applied(const std::atomic<std::uint64_t>& counter, std::uint64_t count,
+                                   std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    applied_.wait_for(lock, timeout, [&] { return counter.load(std::memory_order_relaxed) >= count; });
+    return counter.load(std::memory_order_relaxed);
+}
+
 Response fault_response(const Fault& f) {
     Response r;
     switch (f.kind) {

@@ -7,7 +7,9 @@
 
 #include <boost/json/object.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -59,8 +61,16 @@ public:
     // The first rule matching, with one use taken from it.
     std::optional<Fault> take(std::string_view method, std::string_view path);
 
+    // For the counter of applied faults: the router calls applied() after counting a match;
+    // wait_applied() returns once `counter` is at least `count`, or after `timeout`, with the
+    // counter's value then (GET /admin/counters?faults_applied=N&wait_ms=T).
+    void applied();
+    std::uint64_t wait_applied(const std::atomic<std::uint64_t>& counter, std::uint64_t count,
+                               std::chrono::milliseconds timeout) const;
+
 private:
     mutable std::mutex mutex_;
+    mutable std::condition_variable applied_;
     std::vector<Fault> faults_;
     std::uint64_t next_id_ = 1;
 };

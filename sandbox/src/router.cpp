@@ -79,6 +79,7 @@ Response Router::handle(Request& request) {
             }
         } else if (auto fault = state_.faults.take(request.method, request.path)) {
             counters_.faults_applied.fetch_add(1, std::memory_order_relaxed);
+            state_.faults.applied();
             if (fault->process) {
                 r = dispatch(ctx, request);
                 apply_fault(*fault, r);

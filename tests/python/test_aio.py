@@ -111,7 +111,7 @@ def test_a_call_cancelled_while_queued_never_starts(
             running = asyncio.create_task(session.calendars(timeout=30))
             await async_wait_for_faults_applied(calbridge_sandbox, 1)
             queued = asyncio.create_task(session.calendars(timeout=30))
-            await asyncio.sleep(0)  # let it submit its call
+            await asyncio.to_thread(executor.wait_submitted, 2)  # it has queued its call
             queued.cancel()
             running.cancel()
             for task in (queued, running):

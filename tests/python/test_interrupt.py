@@ -17,6 +17,8 @@ import pytest
 import calbridge
 from calbridge.sandbox import Sandbox
 
+from aio_support import wait_for_faults_applied
+
 CHILD = textwrap.dedent(
     """
     import sys, time
@@ -67,10 +69,7 @@ def test_sigint_interrupts_a_blocked_call_within_a_second(
         assert child.stdout.readline() == "calling\n"
         # Wait until the request is at the server (the delay fault taken), so the child is
         # truly blocked in the call.
-        deadline = time.monotonic() + 10
-        while calbridge_sandbox.counters()["faults_applied"] != 1:
-            assert time.monotonic() < deadline, "the child's request never reached the sandbox"
-            time.sleep(0.02)
+        wait_for_faults_applied(calbridge_sandbox, 1)
         watchdog = threading.Timer(10, child.kill)  # a hung child fails the test, never hangs it
         watchdog.start()
         sent = time.monotonic()

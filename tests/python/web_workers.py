@@ -9,15 +9,16 @@ import contextlib
 import http.cookiejar
 import json
 import os
+import select
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import BinaryIO
 from pathlib import Path
 
 from calbridge.sandbox import Sandbox
@@ -51,23 +52,36 @@ def sandbox_environment(sandbox: Sandbox, database: Path) -> dict[str, str]:
 
 
 def start_worker(example: Path, tmp_path: Path, name: str, env: Mapping[str, str]) -> Worker:
-    """Starts ``example`` on a free port; returns once it listens (its ready file appears)."""
-    ready = tmp_path / f"{name}.json"
+    """Starts ``example`` on a free port; returns once it listens: it writes its URL to a pipe
+    then (--ready-fd) and closes it, and the pipe also ends (EOF) if the worker exits first."""
     output = tmp_path / f"{name}.log"
-    with output.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, str(example), "--port", "0", "--ready-file", str(ready)],
-            env=dict(env), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not ready.exists():  # the worker writes it once it listens
-        if process.poll() is not None:
-            raise AssertionError(f"worker {name} exited: {output.read_text()}")
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"worker {name} did not start: {output.read_text()}")
-        time.sleep(0.01)  # no event to wait on for a file appearing from another process
-    return Worker(json.loads(ready.read_text())["url"], process, output)
+    ready_read, ready_write = os.pipe()
+    with os.fdopen(ready_read, "rb", buffering=0) as pipe:
+        try:
+            with output.open("wb") as log:
+                process = subprocess.Popen(
+                    [sys.executable, str(example), "--port", "0", "--ready-fd", str(ready_write)],
+                    env=dict(env), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    pass_fds=(ready_write,),
+                )  # fmt: skip
+        finally:
+            os.close(ready_write)  # the worker's copy is the only writer left
+        ready = b""
+        while chunk := _read_within(pipe, 60):
+            ready += chunk
+    if chunk is None:
+        process.kill()
+        raise AssertionError(f"worker {name} did not start: {output.read_text()}")
+    if not ready:
+        process.wait(timeout=10)
+        raise AssertionError(f"worker {name} exited: {output.read_text()}")
+    return Worker(json.loads(ready)["url"], process, output)
+
+
+def _read_within(pipe: BinaryIO, timeout: float) -> bytes | None:
+    """What the pipe has next (b"" at its end), or None when nothing came within ``timeout``."""
+    readable, _, _ = select.select([pipe], [], [], timeout)
+    return pipe.read(4096) if readable else None
 
 
 @contextlib.contextmanager

@@ -66,12 +66,13 @@ def test_delay_fault_waits_without_blocking_other_requests(sandbox: Sandbox, tok
         slow["status"] = sandbox.get("/v1/account", token=t).status
         slow["elapsed"] = time.monotonic() - started
 
+    applied = sandbox.admin_ok("GET", "/admin/counters")["faults_applied"]
     th = threading.Thread(target=call_slow)
     th.start()
-    # The slow request has arrived once its rule is used up (a used-up rule leaves the list).
-    give_up = time.monotonic() + 20
-    while sandbox.admin_ok("GET", "/admin/faults")["faults"]:
-        assert time.monotonic() < give_up, "the delayed request never reached the sandbox"
+    # The slow request has arrived once the sandbox has applied its rule: one admin request that
+    # the sandbox answers then.
+    counters = sandbox.admin_ok("GET", f"/admin/counters?faults_applied={applied + 1}&wait_ms=20000")
+    assert counters["faults_applied"] == applied + 1, "the delayed request never reached the sandbox"
     # Meanwhile, many quick requests are served (more than the sandbox has threads).
     quick_started = time.monotonic()
     conn = sandbox.connection()
@@ -229,3 +230,31 @@ def test_the_admin_api_is_never_faulted(sandbox: Sandbox) -> None:
     fault(sandbox, path="/*", kind="close", count=100)
     assert sandbox.admin("GET", "/admin/status").status == 200
     assert sandbox.admin("DELETE", "/admin/faults").status == 204
+
+
+def test_waiting_for_applied_faults_checks_its_parameters(sandbox: Sandbox) -> None:
+    for query in ("faults_applied=-1", "faults_applied=1&wait_ms=60001", "faults_applied=1&wait_ms=-5"):
+        r = sandbox.admin("GET", f"/admin/counters?{query}")
+        assert r.status == 400, query
+        assert r.json()["error"] == "invalid_request"
+    # Reached already: answers at once with the counters.
+    applied = sandbox.admin_ok("GET", "/admin/counters")["faults_applied"]
+    assert sandbox.admin_ok("GET", f"/admin/counters?faults_applied={applied}&wait_ms=0")["faults_applied"] == applied
+
+
+def test_waiting_for_applied_faults_answers_when_a_request_meets_a_rule(sandbox: Sandbox, tokens) -> None:
+    applied = sandbox.admin_ok("GET", "/admin/counters")["faults_applied"]
+    fault(sandbox, method="GET", path="/v1/account", kind="status", status=503)
+    answer: dict = {}
+
+    def wait() -> None:
+        answer["counters"] = sandbox.admin_ok("GET", f"/admin/counters?faults_applied={applied + 1}&wait_ms=60000")
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    assert sandbox.get("/v1/account", token=tokens["access_token"]).status == 503
+    waiter.join(timeout=30)
+    assert not waiter.is_alive(), "the waiting admin request was not answered when the rule was applied"
+    assert answer["counters"]["faults_applied"] == applied + 1
+    # Not reached: answers after wait_ms with the count as it is.
+    assert sandbox.admin_ok("GET", f"/admin/counters?faults_applied={applied + 2}&wait_ms=50")["faults_applied"] == applied + 1
