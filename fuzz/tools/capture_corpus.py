@@ -310,6 +310,30 @@ def extra_seeds() -> dict[str, list[bytes | str]]:
         ],
         "callback": ["st4te\nhttps://app.example/cb?code=abc&state=st4te", "st4te\n?state=st4te&code=a%2Bb+c",
                      "!st4te\nstate=st4te", "st4te\nstate=st4te&error=access_denied&error_description=no+way"],
+        # docs/PROTOCOL.md §2 and §6: what servers in the wild send.
+        "token_reply": [
+            bytes([0, 0, 0]) + b'{"token_type":"bearer","access_token":"a","expires_in":"3600","refresh_token":"r",'
+                               b'"scope":"read_account","account_id":"acc_1","sub":"acc_1",'
+                               b'"linking_profile":{"provider_name":"google","profile_id":"p","profile_name":"n"},'
+                               b'"userinfo":{"email":"a@example.com"}}',
+            bytes([0, 4, 0]) + b'{"error":"invalid_grant","error_description":"the code MARKERauthCode+/=9876543210 was used"}',
+            bytes([11, 4, 0]) + b'<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway'
+                                b'</h1></center><hr><center>nginx</center></body></html>',
+            bytes([9, 0, 1]) + b'Sun, 06 Nov 1994 08:49:37 GMT\n{"error":"too_many_requests"}',
+            bytes([4, 0, 0]) + b'{"error":"invalid_client"}',
+        ],
+        "api_results": [
+            b"\x00429\nRetry-After: Sunday, 06-Nov-94 08:49:37 GMT\n\n{}",
+            b"\x01200\n\n{\"pages\":{\"current\":1,\"total\":2,\"next_page\":\"https://evil.test/v1/events/pages/2\"},"
+            b"\"events\":[]}\n=====\n200\n\n{\"events\":[]}",
+            b"\x05200\n\n{\"profiles\":[{\"provider_name\":\"google\",\"profile_id\":\"p\",\"profile_name\":\"n\","
+            b"\"profile_connected\":false,\"profile_relink_url\":\"https://app.test/relink\"}]}",
+        ],
+        "push": [
+            "!\n" + '{"notification":{"type":"profile_initial_sync_required"},"channel":{"channel_id":"chn_1",'
+            '"callback_url":"https://app.example/push","filters":{"calendar_ids":["cal_1"],"only_managed":true}}}',
+            "!,x\n" + '{"notification":{"type":"something_new","changes_since":"2026-11-28T01:02:03.5+01:00"}}',
+        ],
         "authorization_url": [b"\x01\x01https://app.example/cb\\https://app.example/cb\\read_account\\x\\",
                               b"\x00\x00\\http://localhost:8080/callback\\read_events\\st+te\\link\\google\\free_busy\\"
                               b"\x02\x01\x01\x01\x01\x01\x01\x01"],
