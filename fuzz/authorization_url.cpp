@@ -37,7 +37,7 @@ const Config& config_for(bool registered, bool secure_only, const std::string& r
     const auto key = std::make_tuple(registered, secure_only, registered ? registered_uri : std::string());
     if (auto it = configs.find(key); it != configs.end()) return it->second;
     ClientOptions o;
-    o.client_id = "client id+1";
+    o.client_id = "client-id+1";
     o.client_secret = Secret("client-secret-0123456789");
     o.api_url = "https://api.test";
     o.app_url = "https://app.test/prefix";
@@ -66,7 +66,7 @@ void check_url(const AuthorizationRequest& r, const AuthorizationOptions& o, std
         fuzz::check(it != seen.end() && it->second == *value, "a parameter carries its value", key);
     };
     expect("response_type", "code");
-    expect("client_id", "client id+1");
+    expect("client_id", "client-id+1");
     expect("redirect_uri", std::string(redirect_uri));
     expect("scope", join_scope(o.scope));
     expect("state", r.state);
