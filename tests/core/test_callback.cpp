@@ -70,6 +70,15 @@ TEST_CASE("callback: unparseable input is an InvalidCallbackError", "[authorize]
     }
 }
 
+// Found by fuzzing (fuzz/regressions/callback): Boost.URL 1.81's parse_uri fails an assertion
+// on "scheme:" followed by a byte no URL may hold, so debug builds aborted on such a redirect.
+TEST_CASE("callback: a scheme followed by a byte no URL may hold is an InvalidCallbackError", "[authorize]") {
+    for (const char* input : {"Q:\x9c", "ab:\x01", "a:\x80", "https:\x7f?code=a&state=NY"}) {
+        INFO(input);
+        CHECK(callback_error(input).code() == ErrorCode::invalid_callback);
+    }
+}
+
 TEST_CASE("callback: a duplicated code, state, error or error_description is an InvalidCallbackError",
           "[authorize]") {
     for (const char* key : {"code", "state", "error", "error_description"}) {

@@ -7,6 +7,8 @@
 #include <calbridge/authorize.hpp>
 #include <calbridge/errors.hpp>
 
+#include "util/url.hpp"
+
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/param.hpp>
 #include <boost/url/params_encoded_view.hpp>
@@ -39,6 +41,8 @@ std::string_view encoded_query(std::string_view callback) {
     if (!callback.empty() && callback.front() == '?') return callback.substr(1);
     // Only an absolute URL (with a scheme) counts as a URL: "code=x&state=y" is also a valid
     // relative reference, so parse_uri_reference would take a query for a path.
+    // Bytes no URL may hold never reach parse_uri (util/url.hpp: Boost 1.81 asserts on some).
+    if (!detail::uri_characters_only(callback)) return callback;
     if (auto url = urls::parse_uri(callback)) return url->encoded_query();
     return callback;
 }

@@ -13,6 +13,12 @@ namespace calbridge::detail {
 // 1.81 reads "http://127.0.0.1.evil.com/cb" as host "127.0.0.1" and path ".evil.com/cb"
 // (boostorg/url#770, fixed in later releases), which would defeat every host check built on
 // it. The view refers to `text`, which must outlive it.
+// Also rejects text with a byte no URI may hold (see uri_characters_only).
 std::optional<boost::urls::url_view> parse_uri_strict(std::string_view text);
+
+// True when every byte may appear in a URI (RFC 3986: printable ASCII, no space). Boost.URL
+// 1.81's parse_uri fails an assertion (debug builds abort) on "scheme:" followed by any other
+// byte, so text from outside is checked with this before it reaches the parser.
+bool uri_characters_only(std::string_view text) noexcept;
 
 }  // namespace calbridge::detail
