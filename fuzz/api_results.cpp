@@ -76,7 +76,7 @@ std::string lower(std::string_view s) {
 
 // The origin https://api.test (scheme and host in any case, port 443 said or not).
 bool on_api_origin(const std::string& url) {
-    const auto u = boost::urls::parse_absolute_uri(url);
+    const auto u = boost::urls::parse_uri(url);  // a fragment is allowed (and never sent)
     if (!u) return false;
     return lower(u->scheme()) == "https" && lower(u->encoded_host()) == "api.test" &&
            (u->port().empty() || u->port() == "443");
