@@ -79,6 +79,15 @@ TEST_CASE("callback: a scheme followed by a byte no URL may hold is an InvalidCa
     }
 }
 
+// The same assertion, on an empty path followed by '?' or '#' (fuzz/regressions/callback).
+TEST_CASE("callback: a URL with an empty path still gives its query", "[authorize]") {
+    const auto cb = parse_callback("app:?code=abc&state=NY#frag", "NY");
+    CHECK(cb.code.reveal() == "abc");
+    CHECK(callback_error("t:?").code() == ErrorCode::state_mismatch);
+    CHECK(callback_error("s:?#/").code() == ErrorCode::state_mismatch);
+    CHECK(callback_error("s:#x").code() == ErrorCode::state_mismatch);
+}
+
 TEST_CASE("callback: a duplicated code, state, error or error_description is an InvalidCallbackError",
           "[authorize]") {
     for (const char* key : {"code", "state", "error", "error_description"}) {

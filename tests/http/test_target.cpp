@@ -50,4 +50,6 @@ TEST_CASE("http:// only to loopback, and no other scheme or user info") {
     // Bytes no URL may hold stop before Boost.URL, which asserts on "scheme:" followed by one.
     CHECK_THROWS_AS(parse_target("https:\x9c"), InvalidArgumentError);
     CHECK_THROWS_AS(parse_target("https://api.test/a b"), InvalidArgumentError);
+    CHECK_THROWS_AS(parse_target("https:?x"), InvalidArgumentError);
+    CHECK_THROWS_AS(parse_target("https:#"), InvalidArgumentError);
 }
