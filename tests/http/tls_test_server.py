@@ -25,6 +25,7 @@ The behaviour is chosen by the request path (query parameters in brackets):
   /close-after              /echo (keep-alive by its headers), then closes the connection
   /early-hints              a 103 response, then /echo
   /malformed                a reply that is not HTTP
+  /status?code=NNN          an empty reply with status line "HTTP/1.1 NNN X" (any three digits)
   /stats, /reset            connection, handshake and request counters of the whole server
 """
 
@@ -261,6 +262,10 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/early-hints":
             self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n")
             self.echo(body)
+        elif path == "/status":
+            code = self.query().get("code", "200")
+            self.wfile.write(b"HTTP/1.1 " + code.encode() + b" X\r\nContent-Length: 0\r\n\r\n")
+            self.wfile.flush()
         elif path == "/malformed":
             self.wfile.write(b"HELLO THERE\r\n\r\n")
             self.wfile.flush()
