@@ -86,6 +86,8 @@ TEST_CASE("callback: a URL with an empty path still gives its query", "[authoriz
     CHECK(callback_error("t:?").code() == ErrorCode::state_mismatch);
     CHECK(callback_error("s:?#/").code() == ErrorCode::state_mismatch);
     CHECK(callback_error("s:#x").code() == ErrorCode::state_mismatch);
+    CHECK(callback_error("x:[").code() == ErrorCode::invalid_callback);
+    CHECK(callback_error("x:>").code() == ErrorCode::invalid_callback);
 }
 
 TEST_CASE("callback: a duplicated code, state, error or error_description is an InvalidCallbackError",

@@ -48,6 +48,7 @@ std::string_view encoded_query(std::string_view callback) {
     if (!detail::parse_uri_is_safe(callback)) {
         const std::string_view rest = callback.substr(*detail::scheme_end(callback) + 1);
         if (rest.front() == '#') return {};
+        if (rest.front() != '?') return callback;  // no URL: parse_query judges it
         return rest.substr(1, rest.find('#') == std::string_view::npos ? std::string_view::npos : rest.find('#') - 1);
     }
     if (auto url = urls::parse_uri(callback)) return url->encoded_query();

@@ -27,8 +27,10 @@ bool parse_uri_is_safe(std::string_view text) noexcept {
     if (!uri_characters_only(text)) return false;
     const auto colon = scheme_end(text);
     if (!colon || *colon + 1 >= text.size()) return true;
+    // The path after "scheme:" must start with '/' or a pchar (RFC 3986 §3.3).
     const char next = text[*colon + 1];
-    return next != '?' && next != '#';
+    const bool alnum = (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') || (next >= '0' && next <= '9');
+    return alnum || std::string_view("/-._~%!$&'()*+,;=:@").find(next) != std::string_view::npos;
 }
 
 std::optional<boost::urls::url_view> parse_uri_strict(std::string_view text) {

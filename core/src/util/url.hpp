@@ -24,8 +24,8 @@ bool uri_characters_only(std::string_view text) noexcept;
 std::optional<std::size_t> scheme_end(std::string_view text) noexcept;
 
 // Boost.URL 1.81's parse_uri fails an assertion (debug builds abort) on "scheme:" followed by
-// an empty path and then '?' or '#' ("app:?x", "s:#"), and on "scheme:" followed by a byte no
-// URI may hold. Text from outside is checked with this before it reaches parse_uri; what it
+// anything that cannot start a path: '?' or '#' after an empty path ("app:?x", "s:#"), '[',
+// '>' ("x:["), a byte no URI may hold. Text from outside is checked with this before it reaches parse_uri; what it
 // refuses is not a URL calbridge can take (it needs a URL with an authority, "scheme://").
 bool parse_uri_is_safe(std::string_view text) noexcept;
 
