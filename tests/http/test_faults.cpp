@@ -363,6 +363,15 @@ TEST_CASE("the default body limit is 8 MiB") {
     CHECK_THROWS_AS(get(*transport, server.url("good", "/huge-body?size=8388609")), ProtocolError);
 }
 
+// Found by fuzzing (fuzz/regressions/http_response): Beast reads "HTTP/1.1 024" as status 24.
+TEST_CASE("a status outside 100 to 599 is a protocol error") {
+    auto& server = TlsTestServer::get();
+    auto transport = make_http_transport(test_options());
+    CHECK_THROWS_AS(get(*transport, server.url("good", "/status?code=024")), ProtocolError);
+    CHECK_THROWS_AS(get(*transport, server.url("good", "/status?code=600")), ProtocolError);
+    CHECK(get(*transport, server.url("good", "/status?code=599")).status == 599);
+}
+
 TEST_CASE("a reply that is not HTTP is a protocol error") {
     auto& server = TlsTestServer::get();
     auto transport = make_http_transport(test_options());

@@ -761,6 +761,12 @@ HttpsTransport::Exchange HttpsTransport::exchange(Connection& c, const bhttp::re
         }
         auto& res = parser.get();
         const unsigned status = res.result_int();
+        // Beast takes any three digits; RFC 9110 §15 allows 100 to 599 ("024" was read as 24).
+        if (status < 100 || status > 599) {
+            throw ProtocolError("malformed HTTP response from " + target.origin + ": status " + std::to_string(status) +
+                                    " is outside 100 to 599",
+                                request_sent(true));
+        }
         if (status >= 100 && status < 200 && status != 101) {
             // 100 Continue, 103 Early Hints: the real response follows.
             if (informational + 1 >= kMaxInformationalResponses) {

@@ -1,6 +1,7 @@
 #include "http/proxy.hpp"
 
 #include "util/crypto.hpp"
+#include "util/url.hpp"
 
 #include <calbridge/config.hpp>
 #include <calbridge/errors.hpp>
@@ -165,6 +166,8 @@ ProxyConfig make_proxy_config(const HttpTransportOptions& options) {
 
     // curl and most tools accept a proxy without a scheme: it means http://.
     if (url.find("://") == std::string::npos) url.insert(0, "http://");
+    // What Boost 1.81's parser asserts on never reaches it (util/url.hpp).
+    if (!detail::parse_uri_is_safe(url)) throw ConfigurationError("the HTTPS proxy setting is not a URL");
     auto parsed = urls::parse_absolute_uri(url);
     if (!parsed) throw ConfigurationError("the HTTPS proxy setting is not a URL");
     const urls::url_view u = *parsed;

@@ -1,5 +1,7 @@
 #include "http/target.hpp"
 
+#include "util/url.hpp"
+
 #include <calbridge/config.hpp>
 #include <calbridge/errors.hpp>
 
@@ -43,6 +45,8 @@ std::string authority(std::string_view host, std::uint16_t port) {
 }
 
 Target parse_target(std::string_view url) {
+    // What Boost 1.81's parse_uri asserts on never reaches it (util/url.hpp).
+    if (!detail::parse_uri_is_safe(url)) throw InvalidArgumentError("request URL is not an absolute URL");
     auto parsed = urls::parse_uri(url);  // a fragment is allowed, and never sent
     if (!parsed) throw InvalidArgumentError("request URL is not an absolute URL");
     const urls::url_view u = *parsed;
