@@ -55,6 +55,7 @@ struct ClientDependencies {
 
 namespace detail {
 struct ClientState;
+class ApplicationCaller;
 }
 
 class Client {
@@ -131,6 +132,8 @@ public:
                                             const CallOptions& options = {}) const;
 
 private:
+    // What the client-secret calls see of the state (they are defined apart from it).
+    const detail::ApplicationCaller& caller() const noexcept;
     std::shared_ptr<detail::ClientState> state_;
 };
 

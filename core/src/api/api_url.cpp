@@ -82,4 +82,18 @@ std::string resolve_api_url(const Config& config, std::string_view path_or_url, 
     return with_query(url, query);
 }
 
+HttpRequest api_request(const Config& config, std::string_view method, std::string url,
+                        std::optional<std::string_view> json_body) {
+    HttpRequest request;
+    request.method = std::string(method);
+    request.url = std::move(url);
+    request.headers.push_back({"Accept", "application/json"});
+    request.headers.push_back({"User-Agent", config.user_agent()});
+    if (json_body) {
+        request.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
+        request.body = std::string(*json_body);
+    }
+    return request;
+}
+
 }  // namespace calbridge::detail

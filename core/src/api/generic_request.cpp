@@ -6,7 +6,7 @@
 #include <calbridge/errors.hpp>
 
 #include "api/api_url.hpp"
-#include "session/session_state.hpp"
+#include "api/callers.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -47,12 +47,12 @@ void check_json_reply(std::string_view method, int status, std::string_view body
 std::string Session::request(std::string_view method, std::string_view path_or_url, const QueryParams& query,
                              std::optional<std::string_view> json_body, const CallOptions& options) const {
     detail::check_method(method);
-    const Config& config = state_->client->config;
+    const Config& config = caller()->configuration();
     std::string url = detail::resolve_api_url(config, path_or_url, query);
     if (json_body && !detail::is_json(*json_body)) throw InvalidArgumentError("json_body is not JSON");
 
     HttpRequest request = detail::api_request(config, method, std::move(url), json_body);
-    HttpResponse reply = state_->send(std::move(request), detail::replay_for(method), options);
+    HttpResponse reply = caller()->send(std::move(request), detail::replay_for(method), options);
     detail::check_json_reply(method, reply.status, reply.body);
     return std::move(reply.body);
 }
