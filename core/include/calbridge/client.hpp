@@ -116,8 +116,8 @@ public:
 
     // Any such call (real-time scheduling, smart invites, ...), as Session::request: a path on
     // the API host or an absolute URL on its origin (anything else is an InvalidArgumentError
-    // and nothing is sent); the reply's body, JSON or empty. GET, HEAD, PUT, DELETE and OPTIONS
-    // are retried; POST only when the request never left this machine.
+    // and nothing is sent); the reply's body, JSON or empty. Only GET, HEAD, PUT and
+    // DELETE are retried; any other method only when the request never left this machine.
     std::string request(std::string_view method, std::string_view path_or_url, const QueryParams& query = {},
                         std::optional<std::string_view> json_body = std::nullopt,
                         const CallOptions& options = {}) const;

@@ -97,8 +97,9 @@ public:
     // Any API call: `path_or_url` is a path on the API host ("/v1/calendars") or an absolute URL
     // on its origin (anything else is an InvalidArgumentError: the bearer token never leaves the
     // API host). `json_body`, when given, is sent as application/json. Returns the reply's body,
-    // which must be JSON or empty (ProtocolError otherwise). GET, HEAD, PUT, DELETE and OPTIONS
-    // are retried; any other method (POST) only when the request never left this machine.
+    // which must be JSON or empty (ProtocolError otherwise). Only GET, HEAD, PUT and
+    // DELETE are retried; any other method (POST, PATCH, OPTIONS, ...) only when the request
+    // never left this machine.
     std::string request(std::string_view method, std::string_view path_or_url, const QueryParams& query = {},
                         std::optional<std::string_view> json_body = std::nullopt,
                         const CallOptions& options = {}) const;

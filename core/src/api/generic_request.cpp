@@ -7,6 +7,7 @@
 
 #include "api/api_url.hpp"
 #include "api/callers.hpp"
+#include "util/http_method.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -24,9 +25,7 @@ void check_method(std::string_view method) {
 }
 
 Replay replay_for(std::string_view method) {
-    const bool idempotent = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
-                            method == "OPTIONS";
-    return idempotent ? Replay::idempotent : Replay::if_not_sent;
+    return is_retry_safe_method(method) ? Replay::idempotent : Replay::if_not_sent;
 }
 
 bool is_json(std::string_view text) {
