@@ -250,6 +250,12 @@ FreeBusyPeriod read_free_busy_period(const json::object& item) {
     return p;
 }
 
+Profile read_profile(const json::object& item) {
+    Profile p = read_profile_fields(item);
+    p.raw_json = json::serialize(item);
+    return p;
+}
+
 Profile read_profile_fields(const json::object& item) {
     Profile p;
     p.provider_name = text(item, "provider_name");

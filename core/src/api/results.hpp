@@ -22,6 +22,7 @@ const boost::json::array& array_of_objects(const boost::json::object& reply, std
 Calendar read_calendar(const boost::json::object& item);
 Event read_event(const boost::json::object& item);
 FreeBusyPeriod read_free_busy_period(const boost::json::object& item);
+Profile read_profile(const boost::json::object& item);
 // The same without raw_json, for a caller that takes it from the reply's text.
 Calendar read_calendar_fields(const boost::json::object& item);
 Profile read_profile_fields(const boost::json::object& item);
