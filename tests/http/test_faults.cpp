@@ -330,6 +330,33 @@ TEST_CASE("a stale keep-alive connection: a POST is not retried, request sent") 
     CHECK(transport->stats().connections_opened == 1);
 }
 
+// The one list of util/http_method.hpp: GET, HEAD, PUT and DELETE go again after a stale
+// connection took their bytes; OPTIONS and TRACE (and POST, above) do not.
+TEST_CASE("a stale keep-alive connection: PUT and DELETE are retried but OPTIONS and TRACE are not") {
+    auto& server = TlsTestServer::get();
+    for (const std::string method : {"PUT", "DELETE", "OPTIONS", "TRACE"}) {
+        INFO(method);
+        const bool retried = method == "PUT" || method == "DELETE";
+        auto transport = make_http_transport(test_options());
+        REQUIRE(get(*transport, server.url("good", "/echo")).status == 200);
+        HttpRequest req;
+        req.method = method;
+        req.url = server.url("good", "/flaky-close?key=stale-" + method);
+        if (retried) {
+            CHECK(transport->send(req, within(std::chrono::seconds(10))).status == 200);
+        } else {
+            try {
+                transport->send(req, within(std::chrono::seconds(10)));
+                FAIL("expected a ConnectionError");
+            } catch (const ConnectionError& e) {
+                CHECK(e.details().request_sent);
+            }
+        }
+        CHECK(server.hits("stale-" + method) == (retried ? 2 : 1));
+        CHECK(transport->stats().connections_opened == (retried ? 2 : 1));
+    }
+}
+
 TEST_CASE("a stale connection retried once: a second drop is the caller's error") {
     auto& server = TlsTestServer::get();
     auto transport = make_http_transport(test_options());

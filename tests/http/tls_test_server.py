@@ -297,7 +297,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.reply(404, b'{"error": "no such mode"}')
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_any
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_TRACE = do_any
 
     def trickle(self, phase):
         if phase == "headers":
