@@ -45,8 +45,8 @@ std::optional<Secret> optional_secret(const std::optional<std::string>& value) {
 }
 
 Client make_client(const std::string& config_json, const py::object& store, py::object logger,
-                   py::object on_refresh, py::object on_reauthorization_required, int max_retries,
-                   double initial_backoff, double max_backoff) {
+                   py::object on_refresh, py::object on_reauthorization_required, std::optional<int> max_retries,
+                   std::optional<double> initial_backoff, std::optional<double> max_backoff) {
     Config config = Config::from_json(config_json);
     ClientDependencies deps;
     deps.store = store_from_python(store);
@@ -58,10 +58,13 @@ Client make_client(const std::string& config_json, const py::object& store, py::
     }
     deps.on_refresh = refresh_hook(std::move(on_refresh));
     deps.on_reauthorization_required = reauthorization_hook(std::move(on_reauthorization_required));
-    if (max_retries < 0) throw InvalidArgumentError("max_retries must be >= 0");
-    deps.retry.max_retries = max_retries;
-    deps.retry.initial_backoff = milliseconds_from_seconds(initial_backoff, "initial_backoff");
-    deps.retry.max_backoff = milliseconds_from_seconds(max_backoff, "max_backoff");
+    // None: the core's default (RetryPolicy), never a copy of it here.
+    if (max_retries) {
+        if (*max_retries < 0) throw InvalidArgumentError("max_retries must be >= 0");
+        deps.retry.max_retries = *max_retries;
+    }
+    if (initial_backoff) deps.retry.initial_backoff = milliseconds_from_seconds(*initial_backoff, "initial_backoff");
+    if (max_backoff) deps.retry.max_backoff = milliseconds_from_seconds(*max_backoff, "max_backoff");
     {
         py::gil_scoped_release release;  // reading a CA file, loading the system trust store
         deps.transport = make_default_transport(config);
@@ -87,9 +90,10 @@ void init_client(py::module_& m) {
         .def_readonly("tls_handshakes", &TransportStats::tls_handshakes);
 
     py::class_<Client>(m, "Client")
-        .def(py::init(&make_client), py::arg("config_json"), py::kw_only(), py::arg("store"), py::arg("logger"),
-             py::arg("on_refresh"), py::arg("on_reauthorization_required"),
-             py::arg("max_retries"), py::arg("initial_backoff"), py::arg("max_backoff"))
+        .def(py::init(&make_client), py::arg("config_json"), py::kw_only(), py::arg("store"),
+             py::arg("logger"), py::arg("on_refresh"), py::arg("on_reauthorization_required"),
+             py::arg("max_retries") = py::none(), py::arg("initial_backoff") = py::none(),
+             py::arg("max_backoff") = py::none())
         .def_property_readonly("client_id", [](const Client& c) { return c.config().client_id(); })
         .def_property_readonly("api_url", [](const Client& c) { return c.config().api_url(); })
         .def_property_readonly("app_url", [](const Client& c) { return c.config().app_url(); })

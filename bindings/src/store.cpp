@@ -281,7 +281,8 @@ void init_store(py::module_& m) {
     py::class_<FileTokenStore, TokenStore, std::shared_ptr<FileTokenStore>> file_store(m, "FileTokenStore");
     file_store.def(py::init<std::filesystem::path>(), py::arg("directory"), py::call_guard<py::gil_scoped_release>())
         .def_property_readonly("directory", &FileTokenStore::directory)
-        .def("path_for", &FileTokenStore::path_for, py::arg("account"));
+        .def("path_for", &FileTokenStore::path_for, py::arg("account"))
+        .def("accounts", &FileTokenStore::accounts, py::call_guard<py::gil_scoped_release>());
     def_lease_methods<FileTokenStore>(file_store);
 
     py::class_<SqliteTokenStore, TokenStore, std::shared_ptr<SqliteTokenStore>> sqlite_store(m, "SqliteTokenStore");

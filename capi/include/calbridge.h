@@ -39,11 +39,20 @@
  *    A NULL options pointer means all defaults. Structs only ever grow at the end.
  *  - Threads. Handles are safe to use from several threads at once, except a page iterator
  *    (calbridge_pages), which has one consumer at a time. Calls block the calling thread until
- *    their deadline at most; calbridge starts no threads of its own, except one per refresh
- *    through a leasing token store, which renews the store's lease while the token request is
- *    in flight (the store's renew callback runs there).
+ *    their deadline at most; all I/O runs on the calling thread. calbridge starts two kinds
+ *    of thread of its own, both short-lived and neither running your code except as said:
+ *    - a name lookup thread (getaddrinfo, which cannot be cancelled), when a call connects to
+ *      a host name (the API or app host, a proxy) whose cached addresses are missing or older
+ *      than 60 s. Calls waiting for the same host and port share one lookup, so a client has
+ *      at most one such thread per host and port at a time. A call that reaches its deadline
+ *      stops waiting; the thread ends when getaddrinfo returns (bounded by the system
+ *      resolver's own timeouts and attempts, see resolv.conf) and fills the cache. Detached:
+ *      it can outlive the call, and the client. IP addresses are never looked up.
+ *    - the lease keeper, one per refresh through a leasing token store, from the claim of the
+ *      store's refresh lease until its release (while the token request is in flight): it
+ *      renews the lease every third of its ttl, so the store's renew callback runs there.
  *  - Callbacks (token store, log sink, hooks) take `void *userdata` last. They run on the
- *    thread that made the calbridge call (a lease's renew callback excepted, see above),
+ *    thread that made the calbridge call (a lease's renew callback excepted: the lease keeper),
  *    never while calbridge holds a lock, so they may call
  *    back into calbridge. They may run on several threads at once. Each userdata has an
  *    optional destructor that calbridge calls exactly once, when it no longer needs it.

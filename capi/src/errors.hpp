@@ -49,15 +49,6 @@ int guard(const char* name, Body&& body) noexcept {
     }
 }
 
-// For functions that cannot report a status (destructors): swallow everything.
-template <class Body>
-void guard_void(Body&& body) noexcept {
-    try {
-        std::forward<Body>(body)();
-    } catch (...) {
-    }
-}
-
 // Throws InvalidArgumentError "<entry point>: <what>".
 [[noreturn]] void invalid_argument(std::string_view what);
 

@@ -66,6 +66,9 @@ class Client(_ApplicationCalls):
     deadline; None: ``lease_ttl / 3``), ``lease_poll_interval`` (how often waiters look at a
     store that cannot notify them) and ``lease_owner`` (who holds a lease, as stored, for
     diagnosis; None: "<host>:<pid>:<random>").
+
+    ``max_retries`` is each call's retry budget (transport retries, 429/503 waits, the retry
+    after a 401); None: the core's default (3, backoff from 0.2 s doubling up to 5 s).
     """
 
     def __init__(
@@ -84,7 +87,7 @@ class Client(_ApplicationCalls):
         leeway: Seconds = 60.0,
         store: TokenStore | str | None = None,
         user_agent: str | None = None,
-        max_retries: int = 3,
+        max_retries: int | None = None,
         token_encoding: Literal["form", "json"] = "form",
         client_authentication: Literal["request_body", "http_basic"] = "request_body",
         require_secure_redirect_uri: bool = True,
@@ -150,8 +153,6 @@ class Client(_ApplicationCalls):
             on_refresh=dispatch_refresh,
             on_reauthorization_required=on_reauthorization_required,
             max_retries=max_retries,
-            initial_backoff=0.2,
-            max_backoff=5.0,
         )
 
     # --- what it is -------------------------------------------------------------------------

@@ -246,7 +246,7 @@ class Sandbox:
         store: TokenStore | str | None = None,
         timeout: Seconds = 30.0,
         leeway: Seconds = 60.0,
-        max_retries: int = 3,
+        max_retries: int | None = None,
         redirect_uris: Sequence[str] | None = None,
         on_refresh: Callable[[Credentials], None] | None = None,
     ) -> Client:

@@ -267,22 +267,9 @@ class FileStore(_NativeLeasingStore):
         return os.fspath(self._file.path_for(account))
 
     def accounts(self) -> list[str]:
-        """The accounts with credentials in the directory (read from the files)."""
-        found = []
-        try:
-            names = sorted(os.listdir(self.directory))
-        except FileNotFoundError:
-            return []
-        for name in names:
-            if not name.endswith(".json") or name.startswith("."):
-                continue
-            try:
-                with open(os.path.join(self.directory, name), encoding="utf-8") as f:
-                    text = f.read()
-                found.append(_account_of_stored_file(text))
-            except (OSError, ValueError):
-                continue
-        return [a for a in found if a]
+        """The accounts with credentials in the directory, in the order of their file names
+        (the core reads the files; unreadable ones are left out)."""
+        return self._file.accounts()
 
     def __repr__(self) -> str:
         return f"FileStore({self.directory!r})"
@@ -432,19 +419,6 @@ def _describe_conninfo(conninfo: str) -> str:
         if position == len(conninfo):
             return repr(" ".join(shown))
     return "<connection string hidden>"
-
-
-def _account_of_stored_file(text: str) -> str:
-    import json
-
-    value = json.loads(text)
-    if isinstance(value, dict):
-        inner = value.get("credentials", value)
-        if isinstance(inner, dict):
-            account = inner.get("account_id") or inner.get("sub")
-            if isinstance(account, str):
-                return account
-    return ""
 
 
 # --- a Python store, as the core sees it --------------------------------------------------------

@@ -7,11 +7,59 @@
 
 namespace calbridge::sandbox {
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629 §4), 0 if none.
+std::size_t utf8_sequence(std::string_view s) noexcept {
+    const auto at = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const auto cont = [&](std::size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+        return i < s.size() && at(i) >= lo && at(i) <= hi;
+    };
+    const unsigned char c = at(0);
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+    if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+    if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+    if (c >= 0xE1 && c <= 0xEF) return cont(1) && cont(2) ? 3 : 0;
+    if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+    return 0;
+}
+
+// Boost.JSON serializes a string's bytes as they are, and request values (percent-decoded
+// queries and forms) quoted in a message may be any bytes: each byte that starts no
+// well-formed UTF-8 sequence becomes U+FFFD, so every body is valid JSON. (Outside strings
+// serialized JSON is ASCII, so this touches string contents only.)
+std::string valid_utf8(std::string text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const std::size_t n = utf8_sequence(std::string_view(text).substr(i));
+        if (n == 0) break;
+        i += n;
+    }
+    if (i == text.size()) return text;  // the usual case: nothing to replace
+    std::string out = text.substr(0, i);
+    while (i < text.size()) {
+        const std::size_t n = utf8_sequence(std::string_view(text).substr(i));
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(text, i, n);
+            i += n;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
 Response json_response(int status, const json::value& body) {
     Response r;
     r.status = status;
     r.headers.push_back({"Content-Type", std::string(json_content_type)});
-    r.body = json::serialize(body);
+    r.body = valid_utf8(json::serialize(body));
     return r;
 }
 

@@ -5,6 +5,7 @@
 
 #include "client_fixture.hpp"
 #include "support/sync.hpp"
+#include "util/http_method.hpp"
 
 #include <ctime>
 #include <thread>
@@ -186,6 +187,43 @@ TEST_CASE("a POST that is not idempotent is not retried after 503 or 429", "[cal
     CHECK(e.retry_after() == 1s);
     CHECK(f.clock.waits().empty());
     CHECK(f.transport->unused_steps() == 0);
+}
+
+// The one list (util/http_method.hpp) that capi/include/calbridge.h documents: the generic
+// request and the transport's stale-connection retry both use it.
+TEST_CASE("only GET HEAD PUT and DELETE are retry-safe methods", "[call]") {
+    for (const char* method : {"GET", "HEAD", "PUT", "DELETE"}) {
+        INFO(method);
+        CHECK(detail::is_retry_safe_method(method));
+    }
+    for (const char* method : {"POST", "PATCH", "OPTIONS", "TRACE", "CONNECT", "get", ""}) {
+        INFO(method);
+        CHECK_FALSE(detail::is_retry_safe_method(method));
+    }
+}
+
+TEST_CASE("the generic request retries GET HEAD PUT and DELETE after 503 but not OPTIONS PATCH or POST", "[call]") {
+    for (const std::string method : {"GET", "HEAD", "PUT", "DELETE"}) {
+        INFO(method);
+        Fixture f;
+        const Session session = stored_session(f);
+        f.transport->expect(api_step(method, "/v1/things", "at-1", reply(503)));
+        f.transport->expect(api_step(method, "/v1/things", "at-1", reply(204)));
+
+        CHECK(session.request(method, "/v1/things").empty());
+        CHECK(f.transport->unused_steps() == 0);
+        CHECK(f.transport->failures().empty());
+    }
+    for (const std::string method : {"OPTIONS", "PATCH", "POST", "TRACE"}) {
+        INFO(method);
+        Fixture f;
+        const Session session = stored_session(f);
+        f.transport->expect(api_step(method, "/v1/things", "at-1", reply(503)));
+
+        CHECK_THROWS_AS(session.request(method, "/v1/things"), ServiceUnavailableError);
+        CHECK(f.transport->requests().size() == 1);
+        CHECK(f.clock.waits().empty());
+    }
 }
 
 TEST_CASE("an upsert, idempotent by event_id, is retried after 503", "[call]") {

@@ -70,6 +70,26 @@ TEST_CASE("callback: unparseable input is an InvalidCallbackError", "[authorize]
     }
 }
 
+// Found by fuzzing (fuzz/regressions/callback): Boost.URL 1.81's parse_uri fails an assertion
+// on "scheme:" followed by a byte no URL may hold, so debug builds aborted on such a redirect.
+TEST_CASE("callback: a scheme followed by a byte no URL may hold is an InvalidCallbackError", "[authorize]") {
+    for (const char* input : {"Q:\x9c", "ab:\x01", "a:\x80", "https:\x7f?code=a&state=NY"}) {
+        INFO(input);
+        CHECK(callback_error(input).code() == ErrorCode::invalid_callback);
+    }
+}
+
+// The same assertion, on an empty path followed by '?' or '#' (fuzz/regressions/callback).
+TEST_CASE("callback: a URL with an empty path still gives its query", "[authorize]") {
+    const auto cb = parse_callback("app:?code=abc&state=NY#frag", "NY");
+    CHECK(cb.code.reveal() == "abc");
+    CHECK(callback_error("t:?").code() == ErrorCode::state_mismatch);
+    CHECK(callback_error("s:?#/").code() == ErrorCode::state_mismatch);
+    CHECK(callback_error("s:#x").code() == ErrorCode::state_mismatch);
+    CHECK(callback_error("x:[").code() == ErrorCode::invalid_callback);
+    CHECK(callback_error("x:>").code() == ErrorCode::invalid_callback);
+}
+
 TEST_CASE("callback: a duplicated code, state, error or error_description is an InvalidCallbackError",
           "[authorize]") {
     for (const char* key : {"code", "state", "error", "error_description"}) {

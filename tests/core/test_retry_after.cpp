@@ -65,3 +65,16 @@ TEST_CASE("an unreadable Retry-After is no Retry-After", "[call]") {
         CHECK(detail::parse_retry_after(value, now_2026) == std::nullopt);
     }
 }
+
+// Found by fuzzing (fuzz/regressions/time_parsing): these years overflowed WallTime's 64-bit
+// nanosecond count, undefined behaviour that produced some time or other.
+TEST_CASE("an HTTP date outside what WallTime can hold is unreadable", "[call]") {
+    for (const char* value : {"Sun Nov  6 08:49:37 0310", "Fri, 31 Dec 9999 23:59:59 GMT", "Sat, 01 Jan 1000 00:00:00 GMT",
+                              "Thu, 01 Jan 2263 00:00:00 GMT"}) {
+        CAPTURE(value);
+        CHECK(detail::parse_http_date(value, now_2026) == std::nullopt);
+        CHECK(detail::parse_retry_after(value, now_2026) == std::nullopt);
+    }
+    CHECK(detail::parse_http_date("Fri, 01 Jan 2100 00:00:00 GMT", now_2026) ==
+          WallTime(sys_days{std::chrono::year{2100} / 1 / 1}));
+}

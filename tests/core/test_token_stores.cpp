@@ -232,6 +232,28 @@ TEST_CASE("a file store reopened on the same directory has the same versions and
     CHECK(reopened.save("acc_1", credentials("acc_1", "c"), 2) == std::uint64_t{3});
 }
 
+TEST_CASE("the file store lists the accounts of its credential files in file name order", "[store]") {
+    TempDir dir;
+    FileTokenStore store(dir.path() / "tokens");
+    CHECK(store.accounts().empty());  // no directory yet
+
+    REQUIRE(store.insert("acc_2", credentials("acc_2", "a")) == std::uint64_t{1});
+    REQUIRE(store.insert("acc_1", credentials("acc_1", "a")) == std::uint64_t{1});
+    REQUIRE(store.insert("team/a b", credentials("team/a b", "a")) == std::uint64_t{1});
+    Credentials by_sub;
+    by_sub.access_token = Secret("a");
+    by_sub.sub = "sub_9";
+    REQUIRE(store.insert("sub_9", by_sub) == std::uint64_t{1});
+    // Not accounts: a corrupt file, a hidden one, another extension.
+    std::ofstream(dir.path() / "tokens" / "broken.json") << "not json";
+    std::ofstream(dir.path() / "tokens" / ".hidden.json") << "{}";
+    std::ofstream(dir.path() / "tokens" / "notes.txt") << "acc_3";
+
+    CHECK(store.accounts() == std::vector<std::string>{"acc_1", "acc_2", "sub_9", "team/a b"});
+    REQUIRE(store.remove("acc_2"));
+    CHECK(store.accounts() == std::vector<std::string>{"acc_1", "sub_9", "team/a b"});
+}
+
 TEST_CASE("the file store creates its directory 0700 and its files 0600", "[store]") {
     TempDir dir;
     const fs::path directory = dir.path() / "nested" / "tokens";

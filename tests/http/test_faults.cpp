@@ -330,6 +330,33 @@ TEST_CASE("a stale keep-alive connection: a POST is not retried, request sent") 
     CHECK(transport->stats().connections_opened == 1);
 }
 
+// The one list of util/http_method.hpp: GET, HEAD, PUT and DELETE go again after a stale
+// connection took their bytes; OPTIONS and TRACE (and POST, above) do not.
+TEST_CASE("a stale keep-alive connection: PUT and DELETE are retried but OPTIONS and TRACE are not") {
+    auto& server = TlsTestServer::get();
+    for (const std::string method : {"PUT", "DELETE", "OPTIONS", "TRACE"}) {
+        INFO(method);
+        const bool retried = method == "PUT" || method == "DELETE";
+        auto transport = make_http_transport(test_options());
+        REQUIRE(get(*transport, server.url("good", "/echo")).status == 200);
+        HttpRequest req;
+        req.method = method;
+        req.url = server.url("good", "/flaky-close?key=stale-" + method);
+        if (retried) {
+            CHECK(transport->send(req, within(std::chrono::seconds(10))).status == 200);
+        } else {
+            try {
+                transport->send(req, within(std::chrono::seconds(10)));
+                FAIL("expected a ConnectionError");
+            } catch (const ConnectionError& e) {
+                CHECK(e.details().request_sent);
+            }
+        }
+        CHECK(server.hits("stale-" + method) == (retried ? 2 : 1));
+        CHECK(transport->stats().connections_opened == (retried ? 2 : 1));
+    }
+}
+
 TEST_CASE("a stale connection retried once: a second drop is the caller's error") {
     auto& server = TlsTestServer::get();
     auto transport = make_http_transport(test_options());
@@ -361,6 +388,15 @@ TEST_CASE("the default body limit is 8 MiB") {
     auto transport = make_http_transport(test_options());
     CHECK(get(*transport, server.url("good", "/huge-body?size=8388608")).body.size() == 8388608);
     CHECK_THROWS_AS(get(*transport, server.url("good", "/huge-body?size=8388609")), ProtocolError);
+}
+
+// Found by fuzzing (fuzz/regressions/http_response): Beast reads "HTTP/1.1 024" as status 24.
+TEST_CASE("a status outside 100 to 599 is a protocol error") {
+    auto& server = TlsTestServer::get();
+    auto transport = make_http_transport(test_options());
+    CHECK_THROWS_AS(get(*transport, server.url("good", "/status?code=024")), ProtocolError);
+    CHECK_THROWS_AS(get(*transport, server.url("good", "/status?code=600")), ProtocolError);
+    CHECK(get(*transport, server.url("good", "/status?code=599")).status == 599);
 }
 
 TEST_CASE("a reply that is not HTTP is a protocol error") {

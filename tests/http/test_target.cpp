@@ -47,4 +47,9 @@ TEST_CASE("http:// only to loopback, and no other scheme or user info") {
     CHECK_THROWS_AS(parse_target("https:///nohost"), InvalidArgumentError);
     CHECK_THROWS_AS(parse_target("https://bad%0d%0ahost/"), InvalidArgumentError);
     CHECK_THROWS_AS(parse_target("https://host:0/"), InvalidArgumentError);
+    // Bytes no URL may hold stop before Boost.URL, which asserts on "scheme:" followed by one.
+    CHECK_THROWS_AS(parse_target("https:\x9c"), InvalidArgumentError);
+    CHECK_THROWS_AS(parse_target("https://api.test/a b"), InvalidArgumentError);
+    CHECK_THROWS_AS(parse_target("https:?x"), InvalidArgumentError);
+    CHECK_THROWS_AS(parse_target("https:#"), InvalidArgumentError);
 }

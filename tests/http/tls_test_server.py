@@ -26,6 +26,7 @@ The behaviour is chosen by the request path (query parameters in brackets):
                             close is counted in /hits?key=K once it has been done
   /early-hints              a 103 response, then /echo
   /malformed                a reply that is not HTTP
+  /status?code=NNN          an empty reply with status line "HTTP/1.1 NNN X" (any three digits)
   /hits?key=K[&at_least=N&wait_ms=T]
                             how many times K was counted; with at_least, answers as soon as the
                             count reaches N (or after T ms, 10000 by default, with the count then)
@@ -276,6 +277,10 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/early-hints":
             self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n")
             self.echo(body)
+        elif path == "/status":
+            code = self.query().get("code", "200")
+            self.wfile.write(b"HTTP/1.1 " + code.encode() + b" X\r\nContent-Length: 0\r\n\r\n")
+            self.wfile.flush()
         elif path == "/malformed":
             self.wfile.write(b"HELLO THERE\r\n\r\n")
             self.wfile.flush()
@@ -292,7 +297,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.reply(404, b'{"error": "no such mode"}')
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_any
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_TRACE = do_any
 
     def trickle(self, phase):
         if phase == "headers":

@@ -66,6 +66,21 @@ def test_server_errors_are_retried_then_typed(calbridge_sandbox: Sandbox, calbri
     assert isinstance(caught.value, calbridge.ServerError)
 
 
+def test_a_client_without_max_retries_has_the_cores_retry_budget(
+    calbridge_sandbox: Sandbox, calbridge_client: calbridge.Client, calbridge_session: calbridge.Session
+) -> None:
+    # calbridge_client is made without max_retries: the core's RetryPolicy decides (3 retries).
+    calbridge_session.calendars()
+    before = calbridge_client.transport_stats().requests
+    calbridge_sandbox.fault("/v1/calendars", status=503, count=3)
+    assert len(calbridge_session.calendars()) == 3
+    assert calbridge_client.transport_stats().requests - before == 4
+    calbridge_sandbox.fault("/v1/calendars", status=503, count=4)
+    with pytest.raises(calbridge.ServiceUnavailableError):
+        calbridge_session.calendars()
+    assert calbridge_client.transport_stats().requests - before == 8
+
+
 def test_a_deadline_is_a_timeout_error_and_a_builtin_timeout(
     calbridge_sandbox: Sandbox, calbridge_session: calbridge.Session
 ) -> None:

@@ -120,6 +120,7 @@ def calls(
         "MemoryTokenStore.__init__": (_core.MemoryTokenStore, {}),
         "FileTokenStore.__init__": (_core.FileTokenStore, {"directory": str(tmp_path / "other")}),
         "FileTokenStore.path_for": (files.path_for, {"account": "acc"}),
+        "FileTokenStore.accounts": (files.accounts, {}),
         "FileTokenStore.claim": (files.claim, claim),
         "FileTokenStore.renew": (files.renew, renew),
         "FileTokenStore.release": (files.release, release),

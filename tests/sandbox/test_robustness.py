@@ -265,3 +265,14 @@ def test_keep_alive_serves_many_requests_on_one_connection(sandbox: Sandbox) -> 
             assert resp.status == 200 and not resp.will_close
     finally:
         conn.close()
+
+
+def test_a_json_answer_quoting_bytes_that_are_not_utf8_is_still_json(sandbox: Sandbox) -> None:
+    # Found by fuzzing (fuzz/regressions/sandbox_requests): the error quoted the decoded
+    # redirect_uri byte for byte, and a lone 0xF2 made the body invalid JSON.
+    path = sandbox.authorize_path().replace("redirect_uri=http%3A", "redirect_uri=http%F2")
+    r = sandbox.admin("POST", "/admin/consent", {"url": path, "user": "ada@example.com"})
+    assert r.status == 400
+    doc = json.loads(r.body.decode("utf-8"))
+    assert doc["error"] == "authorization_page_error"
+    assert "http\ufffd" in doc["error_description"]

@@ -57,6 +57,7 @@ struct ClientDependencies {
 
 namespace detail {
 struct ClientState;
+class ApplicationCaller;
 }
 
 class Client {
@@ -119,8 +120,8 @@ public:
 
     // Any such call (real-time scheduling, smart invites, ...), as Session::request: a path on
     // the API host or an absolute URL on its origin (anything else is an InvalidArgumentError
-    // and nothing is sent); the reply's body, JSON or empty. GET, HEAD, PUT, DELETE and OPTIONS
-    // are retried; POST only when the request never left this machine.
+    // and nothing is sent); the reply's body, JSON or empty. Only GET, HEAD, PUT and
+    // DELETE are retried; any other method only when the request never left this machine.
     std::string request(std::string_view method, std::string_view path_or_url, const QueryParams& query = {},
                         std::optional<std::string_view> json_body = std::nullopt,
                         const CallOptions& options = {}) const;
@@ -135,6 +136,8 @@ public:
                                             const CallOptions& options = {}) const;
 
 private:
+    // What the client-secret calls see of the state (they are defined apart from it).
+    const detail::ApplicationCaller& caller() const noexcept;
     std::shared_ptr<detail::ClientState> state_;
 };
 

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <calbridge/api.hpp>
+#include <calbridge/call_options.hpp>
 #include <calbridge/clock.hpp>
 #include <calbridge/credentials.hpp>
 #include <calbridge/scheduling.hpp>
@@ -36,42 +37,13 @@
 
 namespace calbridge {
 
-class CancellationToken;  // calbridge/transport.hpp
-
-// How many times one logical call may send a request again, and how long it waits first when
-// the server gave no Retry-After. The budget is shared by everything the call does: transport
-// retries, Retry-After and backoff waits, and the retry after a 401.
-//
-// Retried, within the budget and the call's deadline: a failed connect, TLS handshake or
-// dropped connection, a name lookup that failed for now (EAI_AGAIN); and for requests that are
-// safe to send twice, 429, 502, 503 and 504 (waiting Retry-After when the server gave one and
-// it ends before the deadline, else the backoff). A request that is not safe to send twice (a
-// code exchange, a refresh) is retried only when none of it left this machine. Never retried:
-// a refused TLS certificate, a host name that does not exist (EAI_NONAME), any other status.
-struct RetryPolicy {
-    int max_retries = 3;
-    std::chrono::milliseconds initial_backoff{200};  // doubled after each retry
-    std::chrono::milliseconds max_backoff{5'000};
-};
-
-// Per call. Everything the call does (a refresh, the retry after a 401, transport retries,
-// Retry-After waits, waiting for another thread's refresh) comes out of one deadline.
-struct CallOptions {
-    // Absolute, on the client's steady clock; wins over `timeout`. Useful to give several calls
-    // (e.g. every page of a listing) one deadline together.
-    std::optional<SteadyTime> deadline;
-    // From the start of the call; default: the configuration's request timeout.
-    std::optional<std::chrono::milliseconds> timeout;
-    // Cancels the call from another thread (CancelledError); waits wake at once.
-    std::shared_ptr<CancellationToken> cancel;
-};
-
 // Query parameters of a generic request, in order; repeated keys are allowed. Keys and values
 // are given decoded and are percent-encoded on the way out.
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
 namespace detail {
 struct SessionState;
+class AuthorizedCaller;
 }
 
 class Session {
@@ -125,8 +97,9 @@ public:
     // Any API call: `path_or_url` is a path on the API host ("/v1/calendars") or an absolute URL
     // on its origin (anything else is an InvalidArgumentError: the bearer token never leaves the
     // API host). `json_body`, when given, is sent as application/json. Returns the reply's body,
-    // which must be JSON or empty (ProtocolError otherwise). GET, HEAD, PUT, DELETE and OPTIONS
-    // are retried; any other method (POST) only when the request never left this machine.
+    // which must be JSON or empty (ProtocolError otherwise). Only GET, HEAD, PUT and
+    // DELETE are retried; any other method (POST, PATCH, OPTIONS, ...) only when the request
+    // never left this machine.
     std::string request(std::string_view method, std::string_view path_or_url, const QueryParams& query = {},
                         std::optional<std::string_view> json_body = std::nullopt,
                         const CallOptions& options = {}) const;
@@ -167,6 +140,8 @@ public:
 private:
     friend class Client;
     explicit Session(std::shared_ptr<detail::SessionState> state) noexcept;
+    // What the calendar calls see of the state (they are defined apart from it).
+    std::shared_ptr<const detail::AuthorizedCaller> caller() const noexcept;
     std::shared_ptr<detail::SessionState> state_;
 };
 

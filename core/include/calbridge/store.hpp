@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace calbridge {
 
@@ -168,6 +169,11 @@ public:
     // The file an account's credentials are kept in (account ids are encoded so that any
     // string, "../x" included, stays inside the directory).
     std::filesystem::path path_for(std::string_view account) const;
+
+    // The accounts with credentials in the directory, in the order of their file names; files
+    // that cannot be read or are not credentials are left out. Empty when the directory does
+    // not exist. Reads without the account locks: every write replaces a file whole.
+    std::vector<std::string> accounts() const;
 
 private:
     std::filesystem::path directory_;

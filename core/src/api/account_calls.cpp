@@ -6,8 +6,8 @@
 #include <calbridge/session.hpp>
 
 #include "api/api_url.hpp"
+#include "api/callers.hpp"
 #include "api/results.hpp"
-#include "session/session_state.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -116,13 +116,13 @@ void Session::change_participation_status(std::string_view calendar_id, std::str
                                           ParticipationStatus status, const CallOptions& options) const {
     require(calendar_id, "calendar_id");
     require(event_uid, "event_uid");
-    const Config& config = state_->client->config;
+    const Config& config = caller()->configuration();
     std::string url = config.api_url() + "/v1/calendars/" + detail::path_segment("calendar_id", calendar_id) +
                       "/events/" + detail::path_segment("event_uid", event_uid) + "/participation_status";
     json::object body;
     body["status"] = participation_status_name(status);
     // Setting a status twice leaves the same status.
-    state_->send(detail::api_request(config, "POST", std::move(url), json::serialize(body)), Replay::idempotent,
+    caller()->send(detail::api_request(config, "POST", std::move(url), json::serialize(body)), Replay::idempotent,
                  options);
 }
 
@@ -130,11 +130,11 @@ Calendar Session::create_calendar(std::string_view profile_id, std::string_view 
                                   const CallOptions& options) const {
     require(profile_id, "profile_id");
     require(name, "name");
-    const Config& config = state_->client->config;
+    const Config& config = caller()->configuration();
     json::object body;
     body["profile_id"] = profile_id;
     body["name"] = name;
-    const auto reply = state_->send(
+    const auto reply = caller()->send(
         detail::api_request(config, "POST", config.api_url() + "/v1/calendars", json::serialize(body)),
         Replay::if_not_sent, options);
     const json::object parsed = detail::parse_reply_object(reply.body, "create calendar");
@@ -146,8 +146,8 @@ Calendar Session::create_calendar(std::string_view profile_id, std::string_view 
 }
 
 void Session::delete_all_events(const CallOptions& options) const {
-    const Config& config = state_->client->config;
-    state_->send(detail::api_request(config, "DELETE", config.api_url() + "/v1/events", R"({"delete_all":true})"),
+    const Config& config = caller()->configuration();
+    caller()->send(detail::api_request(config, "DELETE", config.api_url() + "/v1/events", R"({"delete_all":true})"),
                  Replay::idempotent, options);
 }
 
@@ -161,22 +161,22 @@ void Session::delete_all_events(const std::vector<std::string>& calendar_ids, co
     }
     json::object body;
     body["calendar_ids"] = std::move(ids);
-    const Config& config = state_->client->config;
-    state_->send(detail::api_request(config, "DELETE", config.api_url() + "/v1/events", json::serialize(body)),
+    const Config& config = caller()->configuration();
+    caller()->send(detail::api_request(config, "DELETE", config.api_url() + "/v1/events", json::serialize(body)),
                  Replay::idempotent, options);
 }
 
 AvailabilityRule Session::upsert_availability_rule(const AvailabilityRule& rule, const CallOptions& options) const {
-    const Config& config = state_->client->config;
-    const auto reply = state_->send(
+    const Config& config = caller()->configuration();
+    const auto reply = caller()->send(
         detail::api_request(config, "POST", config.api_url() + "/v1/availability_rules", rule.to_json()),
         Replay::idempotent, options);  // an upsert by id
     return read_rule_reply(reply.body, "upsert availability rule");
 }
 
 std::vector<AvailabilityRule> Session::availability_rules(const CallOptions& options) const {
-    const Config& config = state_->client->config;
-    const auto reply = state_->send(detail::api_request(config, "GET", config.api_url() + "/v1/availability_rules"),
+    const Config& config = caller()->configuration();
+    const auto reply = caller()->send(detail::api_request(config, "GET", config.api_url() + "/v1/availability_rules"),
                                     Replay::idempotent, options);
     const json::object parsed = detail::parse_reply_object(reply.body, "list availability rules");
     std::vector<AvailabilityRule> out;
@@ -187,15 +187,15 @@ std::vector<AvailabilityRule> Session::availability_rules(const CallOptions& opt
 }
 
 AvailabilityRule Session::availability_rule(std::string_view availability_rule_id, const CallOptions& options) const {
-    const Config& config = state_->client->config;
-    const auto reply = state_->send(detail::api_request(config, "GET", rule_url(config, availability_rule_id)),
+    const Config& config = caller()->configuration();
+    const auto reply = caller()->send(detail::api_request(config, "GET", rule_url(config, availability_rule_id)),
                                     Replay::idempotent, options);
     return read_rule_reply(reply.body, "get availability rule");
 }
 
 void Session::delete_availability_rule(std::string_view availability_rule_id, const CallOptions& options) const {
-    const Config& config = state_->client->config;
-    state_->send(detail::api_request(config, "DELETE", rule_url(config, availability_rule_id)), Replay::idempotent,
+    const Config& config = caller()->configuration();
+    caller()->send(detail::api_request(config, "DELETE", rule_url(config, availability_rule_id)), Replay::idempotent,
                  options);
 }
 
@@ -218,8 +218,8 @@ PermissionsRequest Session::request_elevated_permissions(const std::vector<Calen
         require(*redirect_uri, "redirect_uri");
         body["redirect_uri"] = *redirect_uri;
     }
-    const Config& config = state_->client->config;
-    const auto reply = state_->send(
+    const Config& config = caller()->configuration();
+    const auto reply = caller()->send(
         detail::api_request(config, "POST", config.api_url() + "/v1/permissions", json::serialize(body)),
         Replay::if_not_sent, options);
     const json::object parsed = detail::parse_reply_object(reply.body, "elevated permissions");

@@ -2,6 +2,7 @@
 
 #include <calbridge/errors.hpp>
 
+#include "util/ascii.hpp"
 #include "util/url.hpp"
 
 #include <boost/url/encode.hpp>
@@ -28,18 +29,11 @@ struct Origin {
     friend bool operator==(const Origin&, const Origin&) = default;
 };
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-    return out;
-}
-
 std::optional<Origin> origin_of(std::string_view url) {
     // Strict: Boost.URL 1.81 alone reads "https://127.0.0.1.evil.com/" as host 127.0.0.1.
     const auto parsed = parse_uri_strict(url);
     if (!parsed || parsed->has_userinfo() || parsed->encoded_host().empty()) return std::nullopt;
-    Origin origin{lower(parsed->scheme()), lower(parsed->encoded_host()), std::string(parsed->port())};
+    Origin origin{ascii_lower(parsed->scheme()), ascii_lower(parsed->encoded_host()), std::string(parsed->port())};
     if (origin.port.empty()) {
         if (origin.scheme == "https") origin.port = "443";
         else if (origin.scheme == "http") origin.port = "80";
@@ -86,6 +80,20 @@ std::string resolve_api_url(const Config& config, std::string_view path_or_url, 
             "never sent anywhere else");
     }
     return with_query(url, query);
+}
+
+HttpRequest api_request(const Config& config, std::string_view method, std::string url,
+                        std::optional<std::string_view> json_body) {
+    HttpRequest request;
+    request.method = std::string(method);
+    request.url = std::move(url);
+    request.headers.push_back({"Accept", "application/json"});
+    request.headers.push_back({"User-Agent", config.user_agent()});
+    if (json_body) {
+        request.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
+        request.body = std::string(*json_body);
+    }
+    return request;
 }
 
 }  // namespace calbridge::detail

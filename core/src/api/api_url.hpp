@@ -5,6 +5,9 @@
 
 #include <calbridge/config.hpp>
 #include <calbridge/session.hpp>
+#include <calbridge/transport.hpp>
+
+#include <optional>
 
 #include <string>
 #include <string_view>
@@ -28,5 +31,10 @@ bool same_origin(std::string_view url, std::string_view api_url);
 // A path on the API host ("/v1/calendars") or an absolute URL on its origin, with `query`
 // appended. InvalidArgumentError for anything else.
 std::string resolve_api_url(const Config& config, std::string_view path_or_url, const QueryParams& query);
+
+// A request to the API host with the headers every API call carries (Accept, User-Agent, and
+// Content-Type when there is a JSON body); the session or the client adds Authorization.
+HttpRequest api_request(const Config& config, std::string_view method, std::string url,
+                        std::optional<std::string_view> json_body = std::nullopt);
 
 }  // namespace calbridge::detail

@@ -7,11 +7,9 @@
 #include <calbridge/errors.hpp>
 
 #include "api/api_url.hpp"
+#include "api/callers.hpp"
 #include "api/generic_request.hpp"
 #include "call/http_errors.hpp"
-#include "session/client_state.hpp"
-#include "session/session_state.hpp"
-#include "session/store_calls.hpp"
 #include "token/token_endpoint.hpp"
 #include "token/token_reply.hpp"
 #include "token/token_request.hpp"
@@ -31,8 +29,8 @@ bool is_success(int status) noexcept { return status >= 200 && status < 300; }
 // Sends `request` with Authorization: Bearer <client secret>, within `call`. Returns a 2xx
 // reply; throws the typed error otherwise (401: InvalidClientError, there is nothing to
 // refresh). The header is wiped on the way out.
-HttpResponse send_as_application(const ClientState& client, Call& call, HttpRequest& request, Replay replay) {
-    const Secret& secret = client.config.client_secret();
+HttpResponse send_as_application(const ApplicationCaller& client, Call& call, HttpRequest& request, Replay replay) {
+    const Secret& secret = client.configuration().client_secret();
     if (secret.empty()) {
         throw ConfigurationError("this call authenticates with the client secret, and none is configured");
     }
@@ -68,11 +66,11 @@ HttpResponse send_as_application(const ClientState& client, Call& call, HttpRequ
 }  // namespace
 
 // Declared in api/availability.cpp's users: one POST /v1/availability with the client secret.
-HttpResponse send_availability_as_application(const ClientState& client, const CallOptions& options,
+HttpResponse send_availability_as_application(const ApplicationCaller& client, const CallOptions& options,
                                               std::string body) {
-    Call call = client.start_call(options);
-    HttpRequest request =
-        api_request(client.config, "POST", client.config.api_url() + "/v1/availability", std::string_view(body));
+    Call call = client.begin_call(options);
+    const Config& config = client.configuration();
+    HttpRequest request = api_request(config, "POST", config.api_url() + "/v1/availability", std::string_view(body));
     // A query changes nothing: sending it twice does no harm.
     return send_as_application(client, call, request, Replay::idempotent);
 }
@@ -82,14 +80,14 @@ HttpResponse send_availability_as_application(const ClientState& client, const C
 std::string Client::request(std::string_view method, std::string_view path_or_url, const QueryParams& query,
                             std::optional<std::string_view> json_body, const CallOptions& options) const {
     detail::check_method(method);
-    const Config& config = state_->config;
+    const Config& config = caller().configuration();
     // Before anything else: another origin never gets the secret, not even a connection.
     std::string url = detail::resolve_api_url(config, path_or_url, query);
     if (json_body && !detail::is_json(*json_body)) throw InvalidArgumentError("json_body is not JSON");
 
-    detail::Call call = state_->start_call(options);
+    detail::Call call = caller().begin_call(options);
     HttpRequest request = detail::api_request(config, method, std::move(url), json_body);
-    HttpResponse reply = detail::send_as_application(*state_, call, request, detail::replay_for(method));
+    HttpResponse reply = detail::send_as_application(caller(), call, request, detail::replay_for(method));
     detail::check_json_reply(method, reply.status, reply.body);
     return std::move(reply.body);
 }
@@ -97,11 +95,11 @@ std::string Client::request(std::string_view method, std::string_view path_or_ur
 Credentials Client::create_application_calendar(std::string_view application_calendar_id,
                                                 const CallOptions& options) const {
     if (application_calendar_id.empty()) throw InvalidArgumentError("application_calendar_id is empty");
-    const Config& config = state_->config;
+    const Config& config = caller().configuration();
     if (config.client_secret().empty()) {
         throw ConfigurationError("creating an application calendar needs the client secret, and none is configured");
     }
-    detail::Call call = state_->start_call(options);
+    detail::Call call = caller().begin_call(options);
 
     // The body carries the secret too (docs/PROTOCOL.md §8): a TokenRequest, so that it is wiped and
     // scrubbed from whatever an error quotes, and its reply is read like a token reply.
@@ -148,10 +146,8 @@ Credentials Client::create_application_calendar(std::string_view application_cal
                             "so the credentials cannot be stored");
     }
     // Like a new authorization: it wins over whatever the store had.
-    const std::uint64_t version = detail::store_replace(*state_->store, account, credentials,
-                                                          state_->config.client_secret());
-    if (auto live = state_->accounts.find(account)) live->adopt(credentials, version);
-    state_->env.log(LogLevel::debug, [&] {
+    const std::uint64_t version = caller().store_new_grant(account, credentials);
+    call.log()(LogLevel::debug, [&] {
         return "application calendar " + std::string(application_calendar_id) + ": stored the credentials of " +
                detail::credentials_summary(credentials) + " (version " + std::to_string(version) + ")";
     });

@@ -10,8 +10,8 @@
 #include <cstdint>
 
 #include "api/results.hpp"
-#include "session/client_state.hpp"
-#include "session/session_state.hpp"
+#include "api/api_url.hpp"
+#include "api/callers.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -22,7 +22,7 @@ namespace calbridge {
 namespace json = boost::json;
 
 namespace detail {
-HttpResponse send_availability_as_application(const ClientState& client, const CallOptions& options,
+HttpResponse send_availability_as_application(const ApplicationCaller& client, const CallOptions& options,
                                               std::string body);  // api/application_calls.cpp
 }
 
@@ -281,15 +281,15 @@ AvailabilityResult AvailabilityResult::from_json(std::string_view body) {
 }
 
 AvailabilityResult Session::availability(const AvailabilityQuery& query, const CallOptions& options) const {
-    const Config& config = state_->client->config;
+    const Config& config = caller()->configuration();
     const std::string body = query.to_json();
-    const auto reply = state_->send(detail::api_request(config, "POST", config.api_url() + "/v1/availability", body),
+    const auto reply = caller()->send(detail::api_request(config, "POST", config.api_url() + "/v1/availability", body),
                                     detail::Replay::idempotent, options);
     return AvailabilityResult::from_json(reply.body);
 }
 
 AvailabilityResult Client::availability(const AvailabilityQuery& query, const CallOptions& options) const {
-    const auto reply = detail::send_availability_as_application(*state_, options, query.to_json());
+    const auto reply = detail::send_availability_as_application(caller(), options, query.to_json());
     return AvailabilityResult::from_json(reply.body);
 }
 

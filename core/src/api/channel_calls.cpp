@@ -3,9 +3,9 @@
 #include <calbridge/errors.hpp>
 
 #include "api/api_url.hpp"
+#include "api/callers.hpp"
 #include "api/results.hpp"
 #include "push/channel_json.hpp"
-#include "session/session_state.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -17,10 +17,10 @@ using detail::Replay;
 Channel Session::create_channel(std::string_view callback_url, const std::optional<ChannelFilters>& filters,
                                 const CallOptions& options) const {
     check_channel_callback_url(callback_url);
-    const Config& config = state_->client->config;
+    const Config& config = caller()->configuration();
     const std::string body = detail::create_channel_body(callback_url, filters);
     // Not idempotent (a second POST makes a second channel): retried only when never sent.
-    const auto reply = state_->send(detail::api_request(config, "POST", config.api_url() + "/v1/channels", body),
+    const auto reply = caller()->send(detail::api_request(config, "POST", config.api_url() + "/v1/channels", body),
                                     Replay::if_not_sent, options);
     const auto obj = detail::parse_reply_object(reply.body, "create channel");
     const auto* channel = obj.if_contains("channel");
@@ -31,8 +31,8 @@ Channel Session::create_channel(std::string_view callback_url, const std::option
 }
 
 std::vector<Channel> Session::list_channels(const CallOptions& options) const {
-    const Config& config = state_->client->config;
-    const auto reply = state_->send(detail::api_request(config, "GET", config.api_url() + "/v1/channels"),
+    const Config& config = caller()->configuration();
+    const auto reply = caller()->send(detail::api_request(config, "GET", config.api_url() + "/v1/channels"),
                                     Replay::idempotent, options);
     const auto obj = detail::parse_reply_object(reply.body, "list channels");
     std::vector<Channel> out;
@@ -44,9 +44,9 @@ std::vector<Channel> Session::list_channels(const CallOptions& options) const {
 
 void Session::close_channel(std::string_view channel_id, const CallOptions& options) const {
     if (channel_id.empty()) throw InvalidArgumentError("channel_id is empty");
-    const Config& config = state_->client->config;
+    const Config& config = caller()->configuration();
     std::string url = config.api_url() + "/v1/channels/" + detail::path_segment("channel_id", channel_id);
-    state_->send(detail::api_request(config, "DELETE", std::move(url)), Replay::idempotent, options);
+    caller()->send(detail::api_request(config, "DELETE", std::move(url)), Replay::idempotent, options);
 }
 
 }  // namespace calbridge

@@ -6,7 +6,8 @@
 #include <calbridge/errors.hpp>
 
 #include "api/api_url.hpp"
-#include "session/session_state.hpp"
+#include "api/callers.hpp"
+#include "util/http_method.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -24,9 +25,7 @@ void check_method(std::string_view method) {
 }
 
 Replay replay_for(std::string_view method) {
-    const bool idempotent = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
-                            method == "OPTIONS";
-    return idempotent ? Replay::idempotent : Replay::if_not_sent;
+    return is_retry_safe_method(method) ? Replay::idempotent : Replay::if_not_sent;
 }
 
 bool is_json(std::string_view text) {
@@ -47,12 +46,12 @@ void check_json_reply(std::string_view method, int status, std::string_view body
 std::string Session::request(std::string_view method, std::string_view path_or_url, const QueryParams& query,
                              std::optional<std::string_view> json_body, const CallOptions& options) const {
     detail::check_method(method);
-    const Config& config = state_->client->config;
+    const Config& config = caller()->configuration();
     std::string url = detail::resolve_api_url(config, path_or_url, query);
     if (json_body && !detail::is_json(*json_body)) throw InvalidArgumentError("json_body is not JSON");
 
     HttpRequest request = detail::api_request(config, method, std::move(url), json_body);
-    HttpResponse reply = state_->send(std::move(request), detail::replay_for(method), options);
+    HttpResponse reply = caller()->send(std::move(request), detail::replay_for(method), options);
     detail::check_json_reply(method, reply.status, reply.body);
     return std::move(reply.body);
 }

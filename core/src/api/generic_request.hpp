@@ -13,7 +13,8 @@ namespace calbridge::detail {
 // otherwise.
 void check_method(std::string_view method);
 
-// Methods whose repetition does no harm (RFC 9110 §9.2.2) are idempotent; others if_not_sent.
+// GET, HEAD, PUT and DELETE are idempotent; every other method if_not_sent
+// (util/http_method.hpp, the one list).
 Replay replay_for(std::string_view method);
 
 bool is_json(std::string_view text);

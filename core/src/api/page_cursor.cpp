@@ -29,7 +29,7 @@ int small_int(const json::object& obj, std::string_view key) {
 
 }  // namespace
 
-PageCursor::PageCursor(std::shared_ptr<SessionState> session, std::string first_url, std::string items_key,
+PageCursor::PageCursor(std::shared_ptr<const AuthorizedCaller> session, std::string first_url, std::string items_key,
                        std::string what, CallOptions options)
     : session_(std::move(session)),
       next_url_(std::move(first_url)),
@@ -39,7 +39,7 @@ PageCursor::PageCursor(std::shared_ptr<SessionState> session, std::string first_
 
 std::optional<json::array> PageCursor::next() {
     if (!next_url_) return std::nullopt;
-    const Config& config = session_->client->config;
+    const Config& config = session_->configuration();
     if (from_reply_ && !same_origin(*next_url_, config.api_url())) {
         throw ProtocolError(what_ + ": the reply's next_page is not on the API host's origin; it is not followed "
                                     "(the bearer token is never sent to another host)");

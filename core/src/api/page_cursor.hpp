@@ -4,7 +4,7 @@
 
 #include <calbridge/session.hpp>
 
-#include "session/session_state.hpp"
+#include "api/callers.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -18,7 +18,7 @@ class PageCursor {
 public:
     // `items_key` names the array of each page ("events", "free_busy"); `what` names the call
     // in error messages.
-    PageCursor(std::shared_ptr<SessionState> session, std::string first_url, std::string items_key, std::string what,
+    PageCursor(std::shared_ptr<const AuthorizedCaller> session, std::string first_url, std::string items_key, std::string what,
                CallOptions options);
 
     // The next page's items (each an object); std::nullopt after the last page. A failure
@@ -30,7 +30,7 @@ public:
     int total_pages() const noexcept { return total_; }
 
 private:
-    std::shared_ptr<SessionState> session_;
+    std::shared_ptr<const AuthorizedCaller> session_;
     std::optional<std::string> next_url_;  // empty once the last page has been read
     bool from_reply_ = false;              // next_url_ is the server's: check its origin
     std::string items_key_;

@@ -174,7 +174,7 @@ private:
 // A stack buffer for the parse of a typical reply; larger ones continue on the heap.
 constexpr std::size_t kParseBufferBytes = 8192;
 
-// Like parse_reply_object, with the document's memory from `resource`.
+// The reply body as a JSON object, its memory from `resource`; ProtocolError otherwise.
 json::value parse_reply(std::string_view body, std::string_view what, json::storage_ptr resource) {
     boost::system::error_code ec;
     json::value root = json::parse(body, ec, std::move(resource));
@@ -190,11 +190,7 @@ std::string raw_text(const json::object& item, const std::vector<std::string_vie
 }  // namespace
 
 json::object parse_reply_object(std::string_view body, std::string_view what) {
-    boost::system::error_code ec;
-    json::value root = json::parse(body, ec);
-    if (ec) throw ProtocolError(std::string(what) + ": the reply is not JSON (" + ec.message() + ")");
-    if (!root.is_object()) throw ProtocolError(std::string(what) + ": the reply is not a JSON object");
-    return std::move(root.get_object());
+    return std::move(parse_reply(body, what, {}).get_object());
 }
 
 const json::array& array_of_objects(const json::object& reply, std::string_view key, std::string_view what) {

@@ -7,6 +7,7 @@
 #include <calbridge/authorize.hpp>
 #include <calbridge/errors.hpp>
 
+#include "util/url.hpp"
 #include "util/utf8.hpp"
 
 #include <boost/url/encoding_opts.hpp>
@@ -41,6 +42,16 @@ std::string_view encoded_query(std::string_view callback) {
     if (!callback.empty() && callback.front() == '?') return callback.substr(1);
     // Only an absolute URL (with a scheme) counts as a URL: "code=x&state=y" is also a valid
     // relative reference, so parse_uri_reference would take a query for a path.
+    // What Boost 1.81's parse_uri asserts on never reaches it (util/url.hpp): bytes no URL may
+    // hold (then this is no URL), or an empty path before '?' or '#' ("app:?code=..."), whose
+    // query is what lies between the '?' and a '#'.
+    if (!detail::uri_characters_only(callback)) return callback;
+    if (!detail::parse_uri_is_safe(callback)) {
+        const std::string_view rest = callback.substr(*detail::scheme_end(callback) + 1);
+        if (rest.front() == '#') return {};
+        if (rest.front() != '?') return callback;  // no URL: parse_query judges it
+        return rest.substr(1, rest.find('#') == std::string_view::npos ? std::string_view::npos : rest.find('#') - 1);
+    }
     if (auto url = urls::parse_uri(callback)) return url->encoded_query();
     return callback;
 }

@@ -3,9 +3,9 @@
 // (Retry-After, backoff, another thread's refresh). Internal to the core.
 #pragma once
 
+#include <calbridge/call_options.hpp>
 #include <calbridge/clock.hpp>
 #include <calbridge/errors.hpp>
-#include <calbridge/session.hpp>
 #include <calbridge/transport.hpp>
 
 #include "log/logger.hpp"

@@ -80,6 +80,10 @@ std::optional<WallTime> parse_http_date(std::string_view text, WallTime now) {
     if (!plausible(tm)) return std::nullopt;
     const std::time_t t = timegm(&tm);
     if (t == static_cast<std::time_t>(-1)) return std::nullopt;
+    // WallTime counts nanoseconds in 64 bits (years 1678 to 2262): from_time_t would overflow
+    // on a year such as 0310 or 9999, which all three formats can spell.
+    constexpr std::time_t limit = std::chrono::duration_cast<std::chrono::seconds>(WallTime::duration::max()).count();
+    if (t > limit || t < -limit) return std::nullopt;
     return std::chrono::system_clock::from_time_t(t);
 }
 

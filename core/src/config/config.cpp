@@ -3,6 +3,7 @@
 #include <calbridge/version.hpp>
 
 #include "config/host_rules.hpp"
+#include "util/ascii.hpp"
 #include "util/url.hpp"
 
 #include <boost/json.hpp>
@@ -32,12 +33,6 @@ bool has_control(std::string_view s) {
     });
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 // Quotes a configuration value in an error message, shortened: values here are URLs and
 // names, never secrets, but they may be long or contain control characters.
 std::string quoted(std::string_view s) {
@@ -59,7 +54,7 @@ std::string normalize_service_url(std::string_view option, std::string_view valu
         throw ConfigurationError(std::string(option) + " is not an absolute URL: " + quoted(value));
     }
     const urls::url_view u = *parsed;
-    const std::string scheme = lower(u.scheme());
+    const std::string scheme = detail::ascii_lower(u.scheme());
     const std::string host = u.host();
     if (host.empty()) {
         throw ConfigurationError(std::string(option) + " has no host: " + quoted(value));
@@ -98,8 +93,8 @@ ParsedRedirect parse_redirect_uri(std::string_view option, std::string_view valu
         throw ConfigurationError(std::string(option) + " must not carry user info: " + quoted(value));
     }
     ParsedRedirect r;
-    r.scheme = lower(u.scheme());
-    r.host = lower(u.encoded_host());
+    r.scheme = detail::ascii_lower(u.scheme());
+    r.host = detail::ascii_lower(u.encoded_host());
     r.port = std::string(u.port());
     r.rest = std::string(u.encoded_path());
     if (u.has_query()) r.rest += "?" + std::string(u.encoded_query());

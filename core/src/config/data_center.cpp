@@ -1,6 +1,8 @@
 #include <calbridge/config.hpp>
 #include <calbridge/errors.hpp>
 
+#include "util/ascii.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -33,17 +35,11 @@ const DataCenterEntry& entry(DataCenter dc) {
     throw InvalidArgumentError("unknown data center value");
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-    });
-}
-
 }  // namespace
 
 DataCenter parse_data_center(std::string_view name) {
     for (const auto& e : data_centers) {
-        if (iequals(e.name, name)) return e.dc;
+        if (detail::iequals(e.name, name)) return e.dc;
     }
     // The name comes from configuration, not from a secret, so it may be quoted back.
     throw ConfigurationError("unknown data center \"" + std::string(name.substr(0, 32)) +

@@ -107,12 +107,6 @@ void ConnectionPool::give_back(const std::string& origin, ConnectionPtr connecti
     // `connection` is non-null here only if the origin vanished (it cannot): closed unlocked.
 }
 
-std::size_t ConnectionPool::idle_count(const std::string& origin) const {
-    std::lock_guard lock(mutex_);
-    auto it = origins_.find(origin);
-    return it == origins_.end() ? 0 : it->second.idle.size();
-}
-
 ConnectionPool::Lease::Lease(ConnectionPool* pool, std::string origin, ConnectionPtr connection,
                              std::uint64_t generation)
     : pool_(pool), origin_(std::move(origin)), connection_(std::move(connection)), reused_(false),

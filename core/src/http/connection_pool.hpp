@@ -67,8 +67,6 @@ public:
     // CancelledError, request not sent.
     Lease acquire(const std::string& origin, bool fresh, SteadyTime deadline, CallInterrupt& call);
 
-    std::size_t idle_count(const std::string& origin) const;
-
 private:
     struct Idle {
         ConnectionPtr connection;

@@ -17,6 +17,8 @@
 #include "http/target.hpp"
 #include "http/tls_context.hpp"
 #include "http/transport_errors.hpp"
+#include "util/ascii.hpp"
+#include "util/http_method.hpp"
 
 #include <calbridge/errors.hpp>
 #include <calbridge/transport.hpp>
@@ -348,33 +350,15 @@ bool is_http_parse_error(const error_code& ec) noexcept {
     return ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category();
 }
 
-// RFC 9110 §9.2.2: a request that can be repeated without a different effect.
-bool is_idempotent(std::string_view method) noexcept {
-    return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS" ||
-           method == "TRACE";
-}
-
-// ASCII only, whatever the process's locale (these run for every header of every request).
-constexpr bool is_ascii_alnum(char ch) noexcept {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-}
-
-constexpr char ascii_lower(char ch) noexcept { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch; }
-
 bool is_token(std::string_view s) noexcept {
     static constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) {
-        return is_ascii_alnum(ch) || specials.find(ch) != std::string_view::npos;
+        return detail::is_ascii_alnum(ch) || specials.find(ch) != std::string_view::npos;
     });
 }
 
 bool is_field_value(std::string_view s) noexcept {
     return std::none_of(s.begin(), s.end(), [](char ch) { return ch == '\r' || ch == '\n' || ch == '\0'; });
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 // A connect_to entry, checked and normalized once.
@@ -386,21 +370,15 @@ struct ConnectRoute {
     std::uint16_t to_port = 0;
 };
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return out;
-}
-
 std::vector<ConnectRoute> make_connect_routes(const std::vector<ConnectTo>& entries) {
     std::vector<ConnectRoute> routes;
     for (const auto& e : entries) {
         if (e.host.empty() || e.to_host.empty()) throw ConfigurationError("connect_to: host and to_host are required");
         if (e.port == 0 || e.to_port == 0) throw ConfigurationError("connect_to: ports must be 1-65535");
         ConnectRoute r;
-        r.host = lower(e.host);
+        r.host = detail::ascii_lower(e.host);
         r.port = e.port;
-        r.to_host = lower(e.to_host);
+        r.to_host = detail::ascii_lower(e.to_host);
         error_code ec;
         (void)asio::ip::make_address(r.to_host, ec);
         r.to_host_is_ip = !ec;
@@ -509,11 +487,11 @@ bhttp::request<bhttp::string_body> HttpsTransport::build_request(const HttpReque
             throw InvalidArgumentError("request header " + h.name + " contains a line break or NUL");
         }
         // Framing and routing are the transport's.
-        if (iequals(h.name, "Host") || iequals(h.name, "Content-Length") || iequals(h.name, "Connection") ||
-            iequals(h.name, "Transfer-Encoding")) {
+        if (detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length") || detail::iequals(h.name, "Connection") ||
+            detail::iequals(h.name, "Transfer-Encoding")) {
             continue;
         }
-        if (iequals(h.name, "User-Agent")) has_user_agent = true;
+        if (detail::iequals(h.name, "User-Agent")) has_user_agent = true;
         req.insert(h.name, h.value);
     }
     if (!has_user_agent) req.set(bhttp::field::user_agent, user_agent_);
@@ -703,7 +681,8 @@ void HttpsTransport::connect_through_proxy(Connection& c, const Target& target, 
 HttpsTransport::Exchange HttpsTransport::exchange(Connection& c, const bhttp::request<bhttp::string_body>& req,
                                                   const Target& target, bool reused, bool may_retry,
                                                   CallInterrupt& call) {
-    const bool idempotent = is_idempotent(std::string_view(req.method_string().data(), req.method_string().size()));
+    const bool idempotent =
+        detail::is_retry_safe_method(std::string_view(req.method_string().data(), req.method_string().size()));
 
     // Synchronous Beast operations over the non-blocking socket (see WaitingSocket): the whole
     // exchange waits in the io_context only when the socket is not ready.
@@ -761,6 +740,12 @@ HttpsTransport::Exchange HttpsTransport::exchange(Connection& c, const bhttp::re
         }
         auto& res = parser.get();
         const unsigned status = res.result_int();
+        // Beast takes any three digits; RFC 9110 §15 allows 100 to 599 ("024" was read as 24).
+        if (status < 100 || status > 599) {
+            throw ProtocolError("malformed HTTP response from " + target.origin + ": status " + std::to_string(status) +
+                                    " is outside 100 to 599",
+                                request_sent(true));
+        }
         if (status >= 100 && status < 200 && status != 101) {
             // 100 Continue, 103 Early Hints: the real response follows.
             if (informational + 1 >= kMaxInformationalResponses) {

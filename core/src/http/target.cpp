@@ -1,4 +1,7 @@
 #include "http/target.hpp"
+#include "util/ascii.hpp"
+
+#include "util/url.hpp"
 
 #include <calbridge/config.hpp>
 #include <calbridge/errors.hpp>
@@ -22,10 +25,6 @@ bool is_plain_host_name(std::string_view host) noexcept {
     });
 }
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 }  // namespace
 
@@ -43,6 +42,8 @@ std::string authority(std::string_view host, std::uint16_t port) {
 }
 
 Target parse_target(std::string_view url) {
+    // What Boost 1.81's parse_uri asserts on never reaches it (util/url.hpp).
+    if (!detail::parse_uri_is_safe(url)) throw InvalidArgumentError("request URL is not an absolute URL");
     auto parsed = urls::parse_uri(url);  // a fragment is allowed, and never sent
     if (!parsed) throw InvalidArgumentError("request URL is not an absolute URL");
     const urls::url_view u = *parsed;
@@ -62,11 +63,11 @@ Target parse_target(std::string_view url) {
     switch (u.host_type()) {
         case urls::host_type::ipv4:
         case urls::host_type::ipv6:
-            t.host = lower(u.host_address());
+            t.host = detail::ascii_lower(u.host_address());
             t.host_is_ip = true;
             break;
         case urls::host_type::name:
-            t.host = lower(u.host_address());
+            t.host = detail::ascii_lower(u.host_address());
             if (!is_plain_host_name(t.host)) throw InvalidArgumentError("request URL has an unusable host name");
             break;
         default:

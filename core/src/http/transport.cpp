@@ -1,6 +1,8 @@
 // The transport-independent pieces of calbridge/transport.hpp: header lookup and cancellation.
 #include <calbridge/transport.hpp>
 
+#include "util/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <utility>
@@ -9,15 +11,9 @@ namespace calbridge {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-    });
-}
-
 const std::string* find_header(const std::vector<HttpHeader>& headers, std::string_view name) noexcept {
     for (const auto& h : headers) {
-        if (iequals(h.name, name)) return &h.value;
+        if (detail::iequals(h.name, name)) return &h.value;
     }
     return nullptr;
 }

@@ -37,20 +37,6 @@ bool is_success(int status) noexcept { return status >= 200 && status < 300; }
 
 }  // namespace
 
-HttpRequest api_request(const Config& config, std::string_view method, std::string url,
-                        std::optional<std::string_view> json_body) {
-    HttpRequest request;
-    request.method = std::string(method);
-    request.url = std::move(url);
-    request.headers.push_back({"Accept", "application/json"});
-    request.headers.push_back({"User-Agent", config.user_agent()});
-    if (json_body) {
-        request.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
-        request.body = std::string(*json_body);
-    }
-    return request;
-}
-
 HttpResponse SessionState::send(HttpRequest request, Replay replay, const CallOptions& options) const {
     Call call = client->start_call(options);
     return send(call, std::move(request), replay);

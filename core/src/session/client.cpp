@@ -5,7 +5,6 @@
 
 #include "session/client_state.hpp"
 #include "session/session_state.hpp"
-#include "session/store_calls.hpp"
 
 namespace calbridge {
 
@@ -13,6 +12,8 @@ Client::Client(Config config, ClientDependencies dependencies)
     : state_(std::make_shared<detail::ClientState>(std::move(config), std::move(dependencies))) {}
 
 const Config& Client::config() const noexcept { return state_->config; }
+
+const detail::ApplicationCaller& Client::caller() const noexcept { return *state_; }
 
 const std::shared_ptr<TokenStore>& Client::store() const noexcept { return state_->store; }
 
@@ -35,10 +36,8 @@ Credentials Client::complete_authorization(std::string_view callback, std::strin
         throw ProtocolError("code exchange: the token reply names no account (neither account_id nor sub) and the "
                             "application gave none, so the credentials cannot be stored");
     }
-    // A new authorization wins over whatever the store had: replace, not compare-and-swap.
-    const std::uint64_t version = detail::store_replace(*state_->store, key, credentials,
-                                                          state_->config.client_secret());
-    if (auto live = state_->accounts.find(key)) live->adopt(credentials, version);
+    // A new authorization wins over whatever the store had.
+    const std::uint64_t version = state_->store_new_grant(key, credentials);
     state_->env.log(LogLevel::debug, [&] {
         return "account " + key + ": stored the new authorization (version " + std::to_string(version) + ")";
     });
@@ -86,7 +85,7 @@ void Client::revoke_sub(std::string_view sub, const CallOptions& options) const 
 
 Session Client::session(std::string_view account) const {
     if (account.empty()) throw InvalidArgumentError("account is empty");
-    return Session(std::make_shared<detail::SessionState>(detail::SessionState{state_, state_->accounts.get(account)}));
+    return Session(std::make_shared<detail::SessionState>(state_, state_->accounts.get(account)));
 }
 
 Session Client::session(const Credentials& credentials) const {
@@ -94,7 +93,7 @@ Session Client::session(const Credentials& credentials) const {
     if (account.empty()) throw InvalidArgumentError("the credentials name no account (neither account_id nor sub)");
     auto state = state_->accounts.get(account);
     state->offer_seed(credentials);
-    return Session(std::make_shared<detail::SessionState>(detail::SessionState{state_, std::move(state)}));
+    return Session(std::make_shared<detail::SessionState>(state_, std::move(state)));
 }
 
 }  // namespace calbridge

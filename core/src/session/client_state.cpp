@@ -4,6 +4,8 @@
 
 #include <calbridge/errors.hpp>
 
+#include "session/store_calls.hpp"
+
 #include <exception>
 
 namespace calbridge::detail {
@@ -71,6 +73,13 @@ void ClientState::notify_reauthorization_required(std::string_view account) cons
     } catch (...) {
         env.log(LogLevel::warning, [] { return std::string("the on_reauthorization_required hook threw"); });
     }
+}
+
+std::uint64_t ClientState::store_new_grant(const std::string& account, const Credentials& credentials) const {
+    // A new grant wins over whatever the store had: replace, not compare-and-swap.
+    const std::uint64_t version = store_replace(*store, account, credentials, config.client_secret());
+    if (auto live = accounts.find(account)) live->adopt(credentials, version);
+    return version;
 }
 
 }  // namespace calbridge::detail

@@ -6,6 +6,8 @@ namespace calbridge {
 
 Session::Session(std::shared_ptr<detail::SessionState> state) noexcept : state_(std::move(state)) {}
 
+std::shared_ptr<const detail::AuthorizedCaller> Session::caller() const noexcept { return state_; }
+
 const std::string& Session::account_key() const noexcept { return state_->account->account(); }
 
 Credentials Session::credentials(const CallOptions& options) const {

@@ -25,6 +25,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -34,6 +35,7 @@
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 #include <thread>
 
 #include <fcntl.h>
@@ -503,6 +505,35 @@ bool FileTokenStore::wait_for_change(std::string_view account, std::uint64_t ver
         if (identity() != seen) return true;
     }
     return true;
+}
+
+std::vector<std::string> FileTokenStore::accounts() const {
+    std::error_code ec;
+    fs::directory_iterator it(directory_, ec);
+    if (ec == std::errc::no_such_file_or_directory) return {};
+    if (ec) throw StoreError("cannot list the credentials directory " + directory_.string() + ": " + ec.message());
+    std::vector<fs::path> files;
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() > 5 && name.front() != '.' && name.compare(name.size() - 5, 5, ".json") == 0) {
+            files.push_back(it->path());
+        }
+    }
+    if (ec) throw StoreError("cannot list the credentials directory " + directory_.string() + ": " + ec.message());
+    std::sort(files.begin(), files.end());
+
+    std::vector<std::string> found;
+    for (const auto& file : files) {
+        try {
+            if (const auto entry = read_entry(file)) {
+                std::string account = entry->current.credentials.account_key();
+                if (!account.empty()) found.push_back(std::move(account));
+            }
+        } catch (const StoreError&) {
+            // Unreadable or not credentials: not an account of this store.
+        }
+    }
+    return found;
 }
 
 }  // namespace calbridge

@@ -8,6 +8,8 @@
 #include <calbridge/postgres_store.hpp>
 #include <calbridge/sqlite_store.hpp>
 
+#include "util/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -28,13 +30,6 @@ bool looks_like_scheme(std::string_view text) {
     });
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 // The path of "file:" and "sqlite:" names, absolute: a store opened now and reopened later
 // (or in a child that changed directory) is the same file.
 std::filesystem::path store_path(std::string_view scheme, std::string_view rest) {
@@ -52,7 +47,7 @@ std::shared_ptr<TokenStore> open_token_store(std::string_view name) {
         throw ConfigurationError("token store name has no scheme: use " + std::string(known_schemes));
     }
     const std::string_view raw_scheme = name.substr(0, colon);
-    const std::string scheme = lower(raw_scheme);
+    const std::string scheme = detail::ascii_lower(raw_scheme);
     const std::string_view rest = name.substr(colon + 1);
 
     if (scheme == "memory") {
