@@ -19,7 +19,8 @@ from calbridge.sandbox import Sandbox
 
 from aio_support import wait_for_faults_applied
 from web_workers import EXAMPLES, PUBLIC_URL, STATE_KEY, Browser, Worker, connect, pending, sandbox_environment
-from web_workers import state_of, two_workers
+from web_workers import check_a_denied_consent_shows_a_typed_error, check_a_redirect_back_in_another_browser_is_refused
+from web_workers import check_an_altered_or_foreign_state_is_refused, two_workers
 
 EXAMPLE = EXAMPLES / "fastapi_app.py"
 COOKIE = "calbridge_session"
@@ -112,50 +113,17 @@ def test_a_link_made_by_one_worker_completes_in_the_other(
 def test_a_redirect_back_in_another_browser_is_refused_and_leaves_the_request(
     workers: tuple[Worker, Worker], calbridge_sandbox: Sandbox, database: Path
 ) -> None:
-    # Login CSRF: an attacker's link, approved by the attacker, delivered to the victim.
-    a, b = workers
-    attacker, victim = Browser(), Browser()
-    callback = calbridge_sandbox.consent(connect(attacker, a, calbridge_sandbox))
-    victim.get(b, "/")  # the victim has a session of their own
-    status, _, page = victim.get(b, callback)
-    assert status == 400 and "StateMismatchError" in page and "another binding" in page
-    assert list(pending(database)) == [state_of(callback)]  # not used up by the refusal
-
-    # Without any session at all.
-    status, _, page = Browser().get(a, callback)
-    assert status == 400 and "No connection was started in this browser" in page
-
-    # The browser that made the link still completes it.
-    status, location, _ = attacker.get(b, callback)
-    assert (status, location) == (302, "/")
+    check_a_redirect_back_in_another_browser_is_refused(workers, calbridge_sandbox, database)
 
 
 def test_an_altered_or_foreign_state_is_refused(
     workers: tuple[Worker, Worker], calbridge_sandbox: Sandbox, database: Path
 ) -> None:
-    a, b = workers
-    browser = Browser()
-    callback = calbridge_sandbox.consent(connect(browser, a, calbridge_sandbox))
-    state = state_of(callback)
-    payload, mac = state.split(".")
-    for forged, message in (
-        (payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + mac, "signature does not match"),
-        ("0123456789abcdef0123456789abcdef", "state is malformed"),
-    ):
-        status, _, page = browser.get(b, callback.replace(state, forged))
-        assert status == 400 and "StateMismatchError" in page and message in page
-    assert list(pending(database)) == [state]
-    status, location, _ = browser.get(b, callback)
-    assert (status, location) == (302, "/")
+    check_an_altered_or_foreign_state_is_refused(workers, calbridge_sandbox, database)
 
 
 def test_a_denied_consent_shows_a_typed_error(workers: tuple[Worker, Worker], calbridge_sandbox: Sandbox) -> None:
-    a, b = workers
-    browser = Browser()
-    callback = calbridge_sandbox.deny(connect(browser, a, calbridge_sandbox))
-    status, _, page = browser.get(b, callback)
-    assert status == 400 and "AuthorizationDeniedError" in page
-    assert calbridge_sandbox.grants() == []
+    check_a_denied_consent_shows_a_typed_error(workers, calbridge_sandbox)
 
 
 def test_a_browser_leaving_during_a_slow_calendar_call_cancels_it(

@@ -15,10 +15,9 @@ from flask.sessions import SecureCookieSessionInterface
 
 from calbridge.sandbox import Sandbox
 
-from web_workers import EXAMPLES, PUBLIC_URL, STATE_KEY, Browser, Worker, sandbox_environment, two_workers
-from web_workers import connect as _connect
-from web_workers import pending as _pending
-from web_workers import state_of as _state_of
+from web_workers import EXAMPLES, PUBLIC_URL, STATE_KEY, Browser, Worker, connect, pending, sandbox_environment
+from web_workers import check_a_denied_consent_shows_a_typed_error, check_a_redirect_back_in_another_browser_is_refused
+from web_workers import check_an_altered_or_foreign_state_is_refused, two_workers
 
 EXAMPLE = EXAMPLES / "flask_app.py"
 FLASK_SECRET_KEY = "flask-session-key-for-the-test-0123456789"
@@ -58,14 +57,14 @@ def test_a_link_made_by_one_worker_completes_in_the_other(
     status, _, page = browser.get(a, "/")
     assert status == 200 and 'href="/connect"' in page
 
-    authorization_url = _connect(browser, a, calbridge_sandbox)
+    authorization_url = connect(browser, a, calbridge_sandbox)
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(authorization_url).query)
     assert query["redirect_uri"] == [PUBLIC_URL + "/callback"] and query["code_challenge_method"] == ["S256"]
     state = query["state"][0]
     # The pending request is server-side, verifier included; the browser holds only its session id.
-    pending = _pending(database)
-    assert list(pending) == [state]
-    verifier = pending[state]["secret"]
+    rows = pending(database)
+    assert list(rows) == [state]
+    verifier = rows[state]["secret"]
     assert isinstance(verifier, dict) and isinstance(verifier["code_verifier"], str)
     assert set(_flask_session(browser)) == {"sid"}
     assert all(verifier["code_verifier"] not in (c.value or "") for c in browser.jar)
@@ -75,7 +74,7 @@ def test_a_link_made_by_one_worker_completes_in_the_other(
     assert callback.startswith(PUBLIC_URL + "/callback?")
     status, location, page = browser.get(b, callback)
     assert (status, location) == (302, "/"), page
-    assert _pending(database) == {}  # used once
+    assert pending(database) == {}  # used once
 
     # Both workers see the credentials (the shared SqliteStore) and call the calendar API.
     for worker in (a, b):
@@ -96,47 +95,14 @@ def test_a_link_made_by_one_worker_completes_in_the_other(
 def test_a_redirect_back_in_another_browser_is_refused_and_leaves_the_request(
     workers: tuple[Worker, Worker], calbridge_sandbox: Sandbox, database: Path
 ) -> None:
-    # Login CSRF: an attacker's link, approved by the attacker, delivered to the victim.
-    a, b = workers
-    attacker, victim = Browser(), Browser()
-    callback = calbridge_sandbox.consent(_connect(attacker, a, calbridge_sandbox))
-    victim.get(b, "/")  # the victim has a session of their own
-    status, _, page = victim.get(b, callback)
-    assert status == 400 and "StateMismatchError" in page and "another binding" in page
-    assert list(_pending(database)) == [_state_of(callback)]  # not used up by the refusal
-
-    # Without any session at all.
-    status, _, page = Browser().get(a, callback)
-    assert status == 400 and "No connection was started in this browser" in page
-
-    # The browser that made the link still completes it.
-    status, location, _ = attacker.get(b, callback)
-    assert (status, location) == (302, "/")
+    check_a_redirect_back_in_another_browser_is_refused(workers, calbridge_sandbox, database)
 
 
 def test_an_altered_or_foreign_state_is_refused(
     workers: tuple[Worker, Worker], calbridge_sandbox: Sandbox, database: Path
 ) -> None:
-    a, b = workers
-    browser = Browser()
-    callback = calbridge_sandbox.consent(_connect(browser, a, calbridge_sandbox))
-    state = _state_of(callback)
-    payload, mac = state.split(".")
-    for forged, message in (
-        (payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + mac, "signature does not match"),
-        ("0123456789abcdef0123456789abcdef", "state is malformed"),
-    ):
-        status, _, page = browser.get(b, callback.replace(state, forged))
-        assert status == 400 and "StateMismatchError" in page and message in page
-    assert list(_pending(database)) == [state]
-    status, location, _ = browser.get(b, callback)
-    assert (status, location) == (302, "/")
+    check_an_altered_or_foreign_state_is_refused(workers, calbridge_sandbox, database)
 
 
 def test_a_denied_consent_shows_a_typed_error(workers: tuple[Worker, Worker], calbridge_sandbox: Sandbox) -> None:
-    a, b = workers
-    browser = Browser()
-    callback = calbridge_sandbox.deny(_connect(browser, a, calbridge_sandbox))
-    status, _, page = browser.get(b, callback)
-    assert status == 400 and "AuthorizationDeniedError" in page
-    assert calbridge_sandbox.grants() == []
+    check_a_denied_consent_shows_a_typed_error(workers, calbridge_sandbox)

@@ -146,3 +146,56 @@ def connect(browser: Browser, worker: Worker, sandbox: Sandbox) -> str:
 
 def state_of(url: str) -> str:
     return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["state"][0]
+
+
+# --- what both examples must do, checked the same way for each ---------------------------------
+
+
+def check_a_redirect_back_in_another_browser_is_refused(
+    workers: tuple[Worker, Worker], sandbox: Sandbox, database: Path
+) -> None:
+    """Login CSRF: an attacker's link, approved by the attacker, delivered to the victim, is
+    refused without using up the pending request, which its own browser still completes."""
+    a, b = workers
+    attacker, victim = Browser(), Browser()
+    callback = sandbox.consent(connect(attacker, a, sandbox))
+    victim.get(b, "/")  # the victim has a session of their own
+    status, _, page = victim.get(b, callback)
+    assert status == 400 and "StateMismatchError" in page and "another binding" in page
+    assert list(pending(database)) == [state_of(callback)]  # not used up by the refusal
+
+    # Without any session at all.
+    status, _, page = Browser().get(a, callback)
+    assert status == 400 and "No connection was started in this browser" in page
+
+    # The browser that made the link still completes it.
+    status, location, _ = attacker.get(b, callback)
+    assert (status, location) == (302, "/")
+
+
+def check_an_altered_or_foreign_state_is_refused(
+    workers: tuple[Worker, Worker], sandbox: Sandbox, database: Path
+) -> None:
+    a, b = workers
+    browser = Browser()
+    callback = sandbox.consent(connect(browser, a, sandbox))
+    state = state_of(callback)
+    payload, mac = state.split(".")
+    for forged, message in (
+        (payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + mac, "signature does not match"),
+        ("0123456789abcdef0123456789abcdef", "state is malformed"),
+    ):
+        status, _, page = browser.get(b, callback.replace(state, forged))
+        assert status == 400 and "StateMismatchError" in page and message in page
+    assert list(pending(database)) == [state]
+    status, location, _ = browser.get(b, callback)
+    assert (status, location) == (302, "/")
+
+
+def check_a_denied_consent_shows_a_typed_error(workers: tuple[Worker, Worker], sandbox: Sandbox) -> None:
+    a, b = workers
+    browser = Browser()
+    callback = sandbox.deny(connect(browser, a, sandbox))
+    status, _, page = browser.get(b, callback)
+    assert status == 400 and "AuthorizationDeniedError" in page
+    assert sandbox.grants() == []
