@@ -65,6 +65,7 @@ import calbridge.aio
 from browser_sessions import BrowserSessions
 from pending_authorizations import PendingAuthorizations
 import serving
+import settings
 
 SCOPE = "read_account list_calendars read_events"
 COOKIE = "calbridge_session"
@@ -212,32 +213,13 @@ def create_app(
     return app
 
 
-def _secret(environ: Mapping[str, str], name: str) -> bytes:
-    value = environ.get(name, "").encode()
-    if len(value) < 32:
-        raise SystemExit(f"set {name} to a secret of at least 32 bytes, the same for every worker")
-    return value
-
-
 def app_from_environment(environ: Mapping[str, str] = os.environ) -> FastAPI:
     """The app, configured from the environment (see the module's docs)."""
     database = environ.get("CALBRIDGE_DATABASE", "calbridge-fastapi.db")
-    store = calbridge.SqliteStore(database)  # creates the file (0600) before the app's tables
-    client = calbridge.Client(
-        environ["CALBRIDGE_CLIENT_ID"],
-        environ["CALBRIDGE_CLIENT_SECRET"],
-        data_center=environ.get("CALBRIDGE_DATA_CENTER", "us"),
-        api_url=environ.get("CALBRIDGE_API_URL"),
-        app_url=environ.get("CALBRIDGE_APP_URL"),
-        ca_file=environ.get("CALBRIDGE_CA_FILE"),
-        store=store,
-    )
-    signer = calbridge.StateSigner(
-        _secret(environ, "CALBRIDGE_STATE_KEY"), max_age=int(environ.get("CALBRIDGE_STATE_MAX_AGE", "600"))
-    )
+    client = settings.client(environ, database)
     return create_app(
         client,
-        state_signer=signer,
+        state_signer=settings.state_signer(environ),
         pending=PendingAuthorizations(database),
         sessions=BrowserSessions(database),
         public_url=environ.get("CALBRIDGE_PUBLIC_URL", ""),
