@@ -4,11 +4,10 @@ session id in its cookie; this table of the SQLite file the workers share maps a
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
-import sqlite3
-from collections.abc import Iterator
+
+from sqlite_tables import transaction
 
 
 class BrowserSessions:
@@ -16,19 +15,10 @@ class BrowserSessions:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        with self._connect() as db:
+        with transaction(self.path) as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS browser_sessions (sid_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL)"
             )
-
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=5.0)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
 
     @staticmethod
     def new_id() -> str:
@@ -41,14 +31,14 @@ class BrowserSessions:
 
     def account(self, sid: str) -> str | None:
         """The account this browser session connected, if any."""
-        with self._connect() as db:
+        with transaction(self.path) as db:
             row = db.execute(
                 "SELECT account_id FROM browser_sessions WHERE sid_hash = ?", (self._hash(sid),)
             ).fetchone()
         return None if row is None else str(row[0])
 
     def connect(self, sid: str, account_id: str) -> None:
-        with self._connect() as db:
+        with transaction(self.path) as db:
             db.execute(
                 "INSERT OR REPLACE INTO browser_sessions (sid_hash, account_id) VALUES (?, ?)",
                 (self._hash(sid), account_id),
@@ -56,7 +46,7 @@ class BrowserSessions:
 
     def disconnect(self, sid: str) -> str | None:
         """Forgets the session's account; returns it (None: it had none)."""
-        with self._connect() as db:
+        with transaction(self.path) as db:
             row = db.execute(
                 "DELETE FROM browser_sessions WHERE sid_hash = ? RETURNING account_id", (self._hash(sid),)
             ).fetchone()

@@ -4,14 +4,12 @@ file the workers share."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import calbridge
+from sqlite_tables import transaction
 
 
 class PendingAuthorizations:
@@ -21,25 +19,15 @@ class PendingAuthorizations:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        with self._connect() as db:
+        with transaction(self.path) as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS pending_authorizations"
                 " (state TEXT PRIMARY KEY, request TEXT NOT NULL, expires_at REAL NOT NULL)"
             )
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # One connection per call (requests run on many threads), committed and closed.
-        db = sqlite3.connect(self.path, timeout=5.0)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
-
     def put(self, auth: calbridge.AuthorizationRequest, max_age: timedelta) -> None:
         now = time.time()
-        with self._connect() as db:
+        with transaction(self.path) as db:
             db.execute("DELETE FROM pending_authorizations WHERE expires_at <= ?", (now,))
             db.execute(
                 "INSERT INTO pending_authorizations (state, request, expires_at) VALUES (?, ?, ?)",
@@ -49,7 +37,7 @@ class PendingAuthorizations:
     def take(self, state: str) -> calbridge.AuthorizationRequest | None:
         """The request made with this state, removed (a redirect back is used once); None when
         there is none, it was used already, or it expired."""
-        with self._connect() as db:
+        with transaction(self.path) as db:
             row = db.execute(
                 "DELETE FROM pending_authorizations WHERE state = ? AND expires_at > ? RETURNING request",
                 (state, time.time()),
