@@ -14,20 +14,13 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
+from install_support import installed_files, run
+
 HERE = Path(__file__).resolve().parent
 
-
-def run(cmd: list[str], **kw: object) -> str:
-    print("+", " ".join(shlex.quote(c) for c in cmd), flush=True)
-    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)  # type: ignore[call-overload]
-    print(result.stdout, end="")
-    if result.returncode != 0:
-        raise SystemExit(f"failed ({result.returncode}): {' '.join(cmd)}")
-    return str(result.stdout)
 
 
 def main() -> int:
@@ -47,11 +40,7 @@ def main() -> int:
         lib / "cmake" / "calbridge" / "calbridgeConfigVersion.cmake",
         lib / "cmake" / "calbridge" / "calbridgeCTargets.cmake",
     ]
-    missing = [str(p) for p in expected if not p.exists()]
-    if missing:
-        raise SystemExit("not installed: " + ", ".join(missing))
-    installed = sorted(str(p.relative_to(prefix_path)) for p in prefix_path.rglob("*") if p.is_file() or p.is_symlink())
-    print("installed:\n  " + "\n  ".join(installed))
+    installed_files(prefix_path, expected)
     if os.readlink(lib / "libcalbridge.so") != "libcalbridge.so.0":
         raise SystemExit("libcalbridge.so must point at the SONAME libcalbridge.so.0")
     dynamic = run(["readelf", "-d", str(lib / "libcalbridge.so.0")])

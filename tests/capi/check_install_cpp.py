@@ -20,26 +20,16 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from install_support import installed_files, run
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent.parent / "examples" / "cpp"
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.MULTILINE)
 
-
-def run(cmd: list[str], expect_failure: bool = False, **kw: object) -> str:
-    print("+", " ".join(shlex.quote(c) for c in cmd), flush=True)
-    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)  # type: ignore[call-overload]
-    print(result.stdout, end="")
-    if expect_failure:
-        if result.returncode == 0:
-            raise SystemExit(f"succeeded but must fail: {' '.join(cmd)}")
-    elif result.returncode != 0:
-        raise SystemExit(f"failed ({result.returncode}): {' '.join(cmd)}")
-    return str(result.stdout)
 
 
 def check_headers(prefix: Path, cxx: str, work: Path) -> None:
@@ -103,11 +93,7 @@ def main() -> int:
         lib / "cmake" / "calbridge" / "calbridgeConfigVersion.cmake",
         lib / "cmake" / "calbridge" / "calbridgeCoreTargets.cmake",
     ]
-    missing = [str(p) for p in expected if not p.exists()]
-    if missing:
-        raise SystemExit("not installed: " + ", ".join(missing))
-    installed = sorted(str(p.relative_to(prefix_path)) for p in prefix_path.rglob("*") if p.is_file() or p.is_symlink())
-    print("installed:\n  " + "\n  ".join(installed))
+    installed = installed_files(prefix_path, expected)
     foreign = [p for p in installed if "libcalbridge.so" in p or p.endswith("calbridge.h") or "CTargets" in p]
     if foreign:
         raise SystemExit("the core's component installed the C API's files: " + ", ".join(foreign))
