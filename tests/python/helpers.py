@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Callable, Iterable
 
@@ -198,3 +199,15 @@ def wait_until_idle(sandbox: Sandbox, timeout: float = 15.0) -> None:
     while sandbox.counters()["in_flight"] != 1:
         assert time.monotonic() < deadline, "the sandbox stayed busy"
         time.sleep(0.02)
+
+
+def printed_authorization_url(child: subprocess.Popen[str], prefix: str) -> str:
+    """The authorization link ``calbridge connect --no-browser`` prints: the first line of its
+    output that starts with ``prefix`` (the server's ``/oauth/authorize?``). Its stderr in the
+    failure when it ends without one."""
+    assert child.stdout is not None
+    while True:
+        line = child.stdout.readline()
+        assert line, child.stderr.read() if child.stderr else ""
+        if line.strip().startswith(prefix):
+            return line.strip()

@@ -18,6 +18,8 @@ import pytest
 import calbridge
 from calbridge.sandbox import Sandbox
 
+from helpers import printed_authorization_url
+
 
 def _cli(*args: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -75,13 +77,7 @@ def test_connect_waits_for_the_redirect_then_the_saved_account_works(
     watchdog = threading.Timer(90, child.kill)
     watchdog.start()
     try:
-        assert child.stdout is not None
-        url = ""
-        while not url:
-            line = child.stdout.readline()
-            assert line, child.stderr.read() if child.stderr else ""
-            if line.strip().startswith(calbridge_sandbox.app_url + "/oauth/authorize?"):
-                url = line.strip()
+        url = printed_authorization_url(child, calbridge_sandbox.app_url + "/oauth/authorize?")
         # A request with another state is ignored; the right one completes the connect.
         callback = calbridge_sandbox.consent(url)
         forged = callback.split("?")[0] + "?code=x&state=wrong"
@@ -357,13 +353,7 @@ def _connect_through_cli(sandbox: Sandbox, ready: Path, home: Path) -> str:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        assert child.stdout is not None
-        url = ""
-        while not url:
-            line = child.stdout.readline()
-            assert line, child.stderr.read() if child.stderr else ""
-            if line.strip().startswith(sandbox.app_url + "/oauth/authorize?"):
-                url = line.strip()
+        url = printed_authorization_url(child, sandbox.app_url + "/oauth/authorize?")
         with urllib.request.urlopen(sandbox.consent(url), timeout=30) as response:
             assert b"Connected" in response.read()
         out, err = child.communicate(timeout=60)

@@ -24,6 +24,8 @@ import calbridge
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from rfc6749_server import Rfc6749Server  # noqa: E402
 
+from helpers import printed_authorization_url  # noqa: E402
+
 CLIENT_ID = "rfc6749-app"
 # Spaces, and characters that form-decoding changes ('+', '%', ':'): a secret sent without
 # RFC 6749 §2.3.1's encoding is refused.
@@ -220,13 +222,7 @@ def test_the_cli_connects_an_account_of_an_rfc6749_server_under_its_account_opti
     watchdog = threading.Timer(90, child.kill)
     watchdog.start()
     try:
-        assert child.stdout is not None
-        url = ""
-        while not url:
-            line = child.stdout.readline()
-            assert line, child.stderr.read() if child.stderr else ""
-            if line.strip().startswith(server.url + "/oauth/authorize?"):
-                url = line.strip()
+        url = printed_authorization_url(child, server.url + "/oauth/authorize?")
         redirect = approve(server, url, redirect_prefix="http://127.0.0.1:")
         with urllib.request.urlopen(redirect, timeout=30) as response:
             assert b"Connected" in response.read()
