@@ -1,7 +1,7 @@
 // The sandbox's only Asio/Beast translation unit (the library code itself is compiled once in
 // calbridge_beast). Shaped after Beast's advanced async servers: one strand per connection,
 // a timeout on every operation, keep-alive, header and body limits, and no thread ever
-// blocked (delays are timers).
+// blocked (delays are timers, in slices that notice a client hanging up).
 #include "server.hpp"
 
 #include "crypto.hpp"
@@ -21,7 +21,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <poll.h>
+
 #include <algorithm>
+#include <chrono>
 #include <array>
 #include <atomic>
 #include <optional>
@@ -240,13 +243,32 @@ private:
         }
         delivery_ = out.delivery;
         if (out.delay.count() > 0) {
-            timer_.expires_after(out.delay);
-            timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-                if (!ec) self->send();
-            });
-            return;
+            held_until_ = std::chrono::steady_clock::now() + out.delay;
+            return hold();
         }
         send();
+    }
+
+    // A delayed reply waits in slices: a client that hangs up meanwhile ends the request at
+    // once (it no longer counts as in flight), rather than when the delay is over. Nothing can
+    // wake a timer when a peer closes, and reading would take the next request's bytes.
+    void hold() {
+        if (client_gone()) {
+            finish_request();
+            return close_now();
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= held_until_) return send();
+        timer_.expires_after(std::min<std::chrono::steady_clock::duration>(held_until_ - now, hold_slice));
+        timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+            if (!ec) self->hold();
+        });
+    }
+
+    // The peer has shut its side (FIN or reset), whatever it sent before.
+    bool client_gone() {
+        pollfd p{lowest().socket().native_handle(), POLLRDHUP, 0};
+        return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
     }
 
     void send() {
@@ -373,6 +395,8 @@ private:
     bool keep_alive_ = false;
     bool head_ = false;
     bool in_flight_ = false;
+    std::chrono::steady_clock::time_point held_until_{};  // when a delayed reply goes out
+    static constexpr std::chrono::milliseconds hold_slice{50};
     bool rejected_ = false;
 };
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 import time
 
@@ -258,3 +259,23 @@ def test_waiting_for_applied_faults_answers_when_a_request_meets_a_rule(sandbox:
     assert answer["counters"]["faults_applied"] == applied + 1
     # Not reached: answers after wait_ms with the count as it is.
     assert sandbox.admin_ok("GET", f"/admin/counters?faults_applied={applied + 2}&wait_ms=50")["faults_applied"] == applied + 1
+
+
+def test_a_delayed_reply_whose_client_hangs_up_ends_at_once(sandbox: Sandbox, tokens) -> None:
+    """The request stops counting as in flight when the client goes, not when the delay is over."""
+    fault(sandbox, method="GET", path="/v1/account", kind="delay", delay_ms=60000)
+    applied = sandbox.admin_ok("GET", "/admin/counters")["faults_applied"]
+    with sandbox.tls_socket(timeout=30) as s:
+        s.sendall(f"GET /v1/account HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {tokens['access_token']}\r\n\r\n"
+                  .encode())  # fmt: skip
+        counters = sandbox.admin_ok("GET", f"/admin/counters?faults_applied={applied + 1}&wait_ms=20000")
+        assert counters["faults_applied"] == applied + 1 and counters["in_flight"] == 2  # it, and this call
+        s.shutdown(socket.SHUT_WR)  # the client hangs up
+        # The sandbox closes the connection in answer, long before the 60 s delay ends (what
+        # comes before the end is TLS records the client never read, such as session tickets).
+        try:
+            while s.recv(4096):
+                pass
+        except ConnectionResetError:
+            pass
+    assert sandbox.admin_ok("GET", "/admin/counters")["in_flight"] == 1  # only this call
