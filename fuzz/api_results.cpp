@@ -108,8 +108,8 @@ void check_secret_free(std::string_view text, std::string_view input, std::strin
 
 void call(const Session& session, const Client& client, unsigned which) {
     EventsQuery q;
-    q.from = "2026-11-01";
-    q.to = "2026-11-30";
+    q.from = std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::November, std::chrono::day{1}};
+    q.to = std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::November, std::chrono::day{30}};
     switch (which % 10) {
         case 0: (void)session.calendars(); break;
         case 1: (void)session.events(q).all(); break;
