@@ -166,6 +166,24 @@ TEST_CASE("a token reply whose token_type is not bearer is refused: it would be 
     }
 }
 
+TEST_CASE("a token_type that echoes a secret is refused without quoting the secret", "[token]") {
+    const std::string echoes[] = {"b" + std::string(client_secret_value) + "earer", "mac at-echoed-0123456789"};
+    for (const std::string& type : echoes) {
+        Fixture f;
+        f.transport->expect(token_step(exchange_body, json_reply(200, R"({"token_type":")" + type +
+                                                                          R"(","access_token":"at-echoed-0123456789","account_id":"a"})")));
+        try {
+            exchange(f);
+            FAIL("token_type " << type << " was accepted");
+        } catch (const ProtocolError& e) {
+            const std::string what = e.what();
+            CHECK(what.find("token_type") != std::string::npos);
+            CHECK(what.find(client_secret_value) == std::string::npos);
+            CHECK(what.find("at-echoed-0123456789") == std::string::npos);
+        }
+    }
+}
+
 TEST_CASE("a token reply without token_type is taken as bearer", "[token]") {
     Fixture f;
     f.transport->expect(token_step(exchange_body, json_reply(200, R"({"access_token":"at-1","account_id":"a"})")));

@@ -44,11 +44,15 @@ bool is_bearer(std::string_view type) noexcept {
     return true;
 }
 
-// The type as the reply gave it, for the message: printable ASCII only, at most 40 characters.
-std::string quoted_type(std::string_view type) {
+// The type as the reply gave it, for the message: with every secret of the request and of the
+// reply itself scrubbed first (a server may echo anything), then printable ASCII only, at most
+// 40 characters.
+std::string quoted_type(std::string_view type, const Redactor& redactor) {
+    const std::string scrubbed = redactor.scrub(type);
+    const std::string_view text = scrubbed;
     std::string out = "\"";
-    for (const char c : type.substr(0, 40)) out += c >= 0x20 && c < 0x7f ? c : '?';
-    if (type.size() > 40) out += "...";
+    for (const char c : text.substr(0, 40)) out += c >= 0x20 && c < 0x7f ? c : '?';
+    if (text.size() > 40) out += "...";
     return out + "\"";
 }
 
@@ -77,10 +81,13 @@ Credentials read_token_reply(const TokenRequest& request, const HttpResponse& re
     // Every call sends the access token as "Authorization: Bearer"; a token of another type
     // (RFC 6749 §7.1: "mac", "DPoP", ...) would be misused that way, so it is refused.
     if (!is_bearer(credentials.token_type)) {
+        Redactor redactor = request.redactor;
+        redactor.add(credentials.access_token);
+        redactor.add(credentials.refresh_token);
         ErrorDetails details;
         details.http_status = response.status;
         throw ProtocolError(std::string(doing) + ": the token reply's token_type is " +
-                                quoted_type(credentials.token_type) + "; calbridge sends only bearer tokens",
+                                quoted_type(credentials.token_type, redactor) + "; calbridge sends only bearer tokens",
                             std::move(details));
     }
     return credentials;
