@@ -1,6 +1,6 @@
 // Keep-alive connections per origin, with a limit on how many an origin may have open (idle
 // and in use together). Knows nothing of sockets: a Connection is the transport's (defined in
-// https_transport.cpp), handed over as an opaque pointer.
+// connection.hpp), handed over as an opaque pointer.
 #pragma once
 
 #include "http/call_interrupt.hpp"

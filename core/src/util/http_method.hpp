@@ -3,7 +3,7 @@
 // the API uses). Any other method (POST, PATCH, OPTIONS, TRACE, ...) goes again only when the
 // request surely never left this machine. capi/include/calbridge.h and calbridge/session.hpp
 // document this list; the generic requests (api/generic_request.cpp) and the transport's retry
-// of a stale keep-alive connection (http/https_transport.cpp) both ask here. Internal to the core.
+// of a stale keep-alive connection (http/exchange.cpp) both ask here. Internal to the core.
 #pragma once
 
 #include <string_view>
