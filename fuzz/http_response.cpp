@@ -1,4 +1,4 @@
-// The HTTP transport's response reading (core/src/http/https_transport.cpp, exchange(): Beast's
+// The HTTP transport's response reading (core/src/http/exchange.cpp, exchange(): Beast's
 // response_parser with the transport's header and body limits, informational responses,
 // keep-alive decisions), driven through the real transport over a loopback connection: a
 // server thread in this process answers each request with the input's bytes and closes.
