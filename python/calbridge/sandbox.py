@@ -16,6 +16,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import select
 import shutil
 import signal
 import ssl
@@ -121,27 +122,36 @@ class Sandbox:
         serves."""
         exe = executable or find_executable()
         workdir = tempfile.mkdtemp(prefix="calbridge-sandbox-")
-        ready_file = os.path.join(workdir, "ready.json")
         log_path = os.path.join(workdir, "sandbox.log")
-        args = [exe, "--port", str(port), "--ready-file", ready_file, "--ca-file", os.path.join(workdir, "ca.pem"), "--quiet"]
+        # The sandbox writes its ready JSON to a pipe and closes it: end-of-file once it serves,
+        # or once it exited first. No polling.
+        read_end, write_end = os.pipe()
+        args = [exe, "--port", str(port), "--ready-fd", str(write_end), "--ca-file", os.path.join(workdir, "ca.pem"), "--quiet"]
         if config is not None:
             args += ["--config", os.fspath(config)]
         args += list(extra_args)
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while not os.path.exists(ready_file):
-            if process.poll() is not None:
-                output = Path(log_path).read_text(errors="replace").strip()
-                shutil.rmtree(workdir, ignore_errors=True)
-                raise SandboxError(f"{EXECUTABLE_NAME} exited with status {process.returncode}: {output}")
-            if time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                shutil.rmtree(workdir, ignore_errors=True)
-                raise SandboxError(f"{EXECUTABLE_NAME} did not become ready within {timeout:g} s")
-            time.sleep(0.01)
-        return cls(_read_ready(ready_file), process, workdir)
+        try:
+            with open(log_path, "wb") as log:
+                process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                           pass_fds=(write_end,))
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        try:
+            text = _read_to_end(read_end, timeout)
+        except TimeoutError:
+            process.kill()
+            process.wait()
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise SandboxError(f"{EXECUTABLE_NAME} did not become ready within {timeout:g} s") from None
+        if not text:
+            process.wait()
+            output = Path(log_path).read_text(errors="replace").strip()
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise SandboxError(f"{EXECUTABLE_NAME} exited with status {process.returncode}: {output}")
+        return cls(_ready_from(json.loads(text)), process, workdir)
 
     @classmethod
     def attach(cls, ready_file: str | os.PathLike[str]) -> Sandbox:
@@ -448,9 +458,30 @@ class Sandbox:
         return client.complete_authorization(self.consent(auth.url, user=user), auth)
 
 
+def _read_to_end(fd: int, timeout: float) -> bytes:
+    """What is written to the pipe ``fd`` until its end-of-file; closes ``fd``. TimeoutError
+    after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
 def _read_ready(path: str) -> _Ready:
     with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+        return _ready_from(json.load(f))
+
+
+def _ready_from(data: object) -> _Ready:
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     return _Ready(

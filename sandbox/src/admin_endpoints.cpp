@@ -9,9 +9,11 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <variant>
 
 namespace calbridge::sandbox {
@@ -50,6 +52,48 @@ std::variant<std::monostate, LongPoll, Response> long_poll(const Request& req, c
         return api_error(400, "invalid_request", std::string(name) + " must be a count and wait_ms 0 to 60000");
     }
     return LongPoll{static_cast<std::uint64_t>(n), std::chrono::milliseconds(wait_ms)};
+}
+
+// GET /admin/counters' long polls, each ?<name>=N with one wait_ms for all of them:
+//   faults_applied=N            N requests have met a fault rule since the counters were reset
+//                               (a "delay" rule's request is then held, in flight);
+//   in_flight_at_most=N         at most N requests in flight, this one included (1: idle);
+//   in_flight_at_least=N        at least N in flight, this one included;
+//   connections_open_at_most=N  at most N connections open, this one's included.
+// The answer comes when all that were given hold, or once wait_ms passed, with the counters as
+// they are then: the caller compares. A malformed one is a 400, before any wait.
+std::optional<Response> wait_for_counters(Context& ctx, const Request& req) {
+    const auto applied = long_poll(req, "faults_applied");
+    const auto at_most = long_poll(req, "in_flight_at_most");
+    const auto at_least = long_poll(req, "in_flight_at_least");
+    const auto open_at_most = long_poll(req, "connections_open_at_most");
+    for (const auto* poll : {&applied, &at_most, &at_least, &open_at_most}) {
+        if (const auto* refusal = std::get_if<Response>(poll)) return *refusal;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    auto remaining = [&](const LongPoll& p) {
+        const auto left = p.wait - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::steady_clock::now() - started);
+        return std::max(left, std::chrono::milliseconds(0));
+    };
+    if (const auto* p = std::get_if<LongPoll>(&applied)) {
+        ctx.state.faults.wait_applied(ctx.counters.faults_applied, p->count, remaining(*p));
+    }
+    const auto* most = std::get_if<LongPoll>(&at_most);
+    const auto* least = std::get_if<LongPoll>(&at_least);
+    const auto* open = std::get_if<LongPoll>(&open_at_most);
+    const LongPoll* any = most != nullptr ? most : least != nullptr ? least : open;
+    if (any == nullptr) return std::nullopt;
+    Counters& c = ctx.counters;
+    ctx.counters.wait_until(
+        [&] {
+            const auto in_flight = c.in_flight.load(std::memory_order_relaxed);
+            const auto connections = c.connections_open.load(std::memory_order_relaxed);
+            return (most == nullptr || in_flight <= most->count) && (least == nullptr || in_flight >= least->count) &&
+                   (open == nullptr || connections <= open->count);
+        },
+        remaining(*any));
+    return std::nullopt;
 }
 
 json::object counters_json(const Counters& c) {
@@ -471,13 +515,7 @@ Response admin(Context& ctx, const Request& req) {
         }
         if (what == "counters" && seg.size() == 2) {
             if (m != "GET") return method_not_allowed("GET");
-            // ?faults_applied=N[&wait_ms=T]: once N requests have met a fault rule since the
-            // counters were reset (a "delay" rule's request is then held here, in flight).
-            const auto poll = long_poll(req, "faults_applied");
-            if (const auto* refusal = std::get_if<Response>(&poll)) return *refusal;
-            if (const auto* applied = std::get_if<LongPoll>(&poll)) {
-                ctx.state.faults.wait_applied(ctx.counters.faults_applied, applied->count, applied->wait);
-            }
+            if (auto refusal = wait_for_counters(ctx, req)) return *refusal;
             return ok(counters_json(ctx.counters));
         }
         if (what == "counters" && seg.size() == 3 && seg[2] == "reset") {

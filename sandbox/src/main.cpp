@@ -1,5 +1,5 @@
 // calbridge-sandbox: the command line, start-up (config, certificates, listener), the ready
-// file, and a clean exit on SIGINT/SIGTERM.
+// file or descriptor, and a clean exit on SIGINT/SIGTERM.
 #include "config.hpp"
 #include "counters.hpp"
 #include "crypto.hpp"
@@ -44,6 +44,8 @@ options:
   --host HOST         address to listen on (default 127.0.0.1)
   --config FILE       applications, users and settings (JSON; see the README)
   --ready-file FILE   write {api_url, app_url, ca_file, admin_token, ...} here once serving
+  --ready-fd N        write the same JSON to the inherited descriptor N once serving, then
+                      close it (a pipe's reader sees end-of-file: ready, or exited at start)
   --ca-file FILE      where to write the CA certificate (default: a fresh temporary directory)
   --ca-dir DIR        keep the CA in DIR across restarts (ca-key.pem, mode 0600, and ca.pem):
                       made on the first start, reused after; the CA file is DIR/ca.pem
@@ -61,6 +63,7 @@ struct Options {
     std::string host = "127.0.0.1";
     std::optional<std::string> config;
     std::optional<std::string> ready_file;
+    std::optional<int> ready_fd;
     std::optional<std::string> ca_file;
     std::optional<std::string> ca_dir;
     bool plain_http = false;
@@ -107,6 +110,15 @@ Options parse_options(int argc, char** argv) {
             o.config = value();
         } else if (arg == "--ready-file") {
             o.ready_file = value();
+        } else if (arg == "--ready-fd") {
+            const int fd = static_cast<int>(parse_number(arg, value(), 1 << 20));
+            // Checked now, so a wrong number is a usage error rather than a silent start.
+            const int flags = ::fcntl(fd, F_GETFL);
+            if (fd <= STDERR_FILENO || flags < 0 || (flags & O_ACCMODE) == O_RDONLY) {
+                usage_error("--ready-fd needs an open descriptor above 2 that can be written to");
+            }
+            ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // not passed on to anything the sandbox might start
+            o.ready_fd = fd;
         } else if (arg == "--ca-file") {
             o.ca_file = value();
         } else if (arg == "--ca-dir") {
@@ -185,6 +197,22 @@ void write_private_file_exclusively(const fs::path& path, const std::string& tex
                                      ? "the ready file " + path.string() + " already exists: not replacing it"
                                      : "cannot create " + path.string() + ": " + std::strerror(link_error));
     }
+}
+
+// The ready JSON to the caller's descriptor, then closed: its reader needs no polling, and sees
+// end-of-file without the JSON when the sandbox exits before it serves.
+void write_ready_descriptor(int fd, const std::string& text) {
+    for (std::size_t done = 0; done < text.size();) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int error = errno;
+            ::close(fd);
+            throw std::runtime_error(std::string("cannot write to --ready-fd: ") + std::strerror(error));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
 }
 
 void print_state(const State& state, const ServiceInfo& info, const std::string& url) {
@@ -286,7 +314,7 @@ int main(int argc, char** argv) {
         server.start();
 
         const std::string url = info.scheme + "://" + info.authority;
-        if (options.ready_file) {
+        if (options.ready_file || options.ready_fd) {
             json::object ready;
             ready["api_url"] = url;
             ready["app_url"] = url;
@@ -297,9 +325,13 @@ int main(int argc, char** argv) {
             const auto apps = state.directory.applications();
             ready["client_id"] = apps.empty() ? json::value(nullptr) : json::value(apps.front().client_id);
             ready["client_secret"] = apps.empty() ? json::value(nullptr) : json::value(apps.front().client_secret);
-            const fs::path ready_path = fs::absolute(*options.ready_file);
-            write_private_file_exclusively(ready_path, json::serialize(ready) + "\n");
-            ready_file = ready_path;  // ours to remove at exit only once we made it
+            const std::string text = json::serialize(ready) + "\n";
+            if (options.ready_file) {
+                const fs::path ready_path = fs::absolute(*options.ready_file);
+                write_private_file_exclusively(ready_path, text);
+                ready_file = ready_path;  // ours to remove at exit only once we made it
+            }
+            if (options.ready_fd) write_ready_descriptor(*options.ready_fd, text);
         }
         if (options.quiet) {
             std::printf("calbridge-sandbox listening on %s\n", url.c_str());

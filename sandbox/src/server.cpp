@@ -87,13 +87,12 @@ public:
     template <class... Args>
     Connection(Shared& shared, tcp::socket&& socket, Args&... args)
         : shared_(shared), stream_(std::move(socket), args...), timer_(stream_.get_executor()) {
-        shared_.counters.connections_open.fetch_add(1, std::memory_order_relaxed);
-        shared_.counters.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+        shared_.counters.connection_opened();
     }
 
     ~Connection() {
         finish_request();
-        shared_.counters.connections_open.fetch_sub(1, std::memory_order_relaxed);
+        shared_.counters.connection_closed();
     }
 
     void run() {

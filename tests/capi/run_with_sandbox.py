@@ -3,8 +3,9 @@
 
     run_with_sandbox.py SANDBOX_BINARY COMMAND [ARG ...]
 
-Starts the sandbox on a free loopback port with its ready file and CA in a temporary
-directory, passes what the ready file says to the command as environment variables
+Starts the sandbox on a free loopback port with its CA in a temporary directory, reads what it
+reports once it serves (the ready JSON on a pipe, --ready-fd), passes that to the command as
+environment variables
 (CALBRIDGE_SANDBOX_API_URL, _APP_URL, _CA_FILE, _CLIENT_ID, _CLIENT_SECRET, _ADMIN_TOKEN), and
 exits with the command's status after stopping the sandbox. The sandbox's own output is shown
 when the command fails or the sandbox does not stop cleanly.
@@ -19,8 +20,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "sandbox"))
+from sandbox_client import read_ready_pipe  # noqa: E402  (the pipe reader the sandbox tests use)
 
 START_TIMEOUT = 120.0  # seconds: sanitizer builds start slowly on a loaded machine
 
@@ -31,25 +34,27 @@ def main() -> int:
         return 2
     binary, command = sys.argv[1], sys.argv[2:]
     workdir = Path(tempfile.mkdtemp(prefix="calbridge-capi-"))
-    ready_file = workdir / "ready.json"
     log = workdir / "sandbox.log"
-    with open(log, "wb") as out:
-        sandbox = subprocess.Popen(
-            [binary, "--port", "0", "--ready-file", str(ready_file), "--ca-file", str(workdir / "ca.pem"),
-             "--threads", "2", "--timeout", "10"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    read_end, write_end = os.pipe()
+    try:
+        with open(log, "wb") as out:
+            sandbox = subprocess.Popen(
+                [binary, "--port", "0", "--ready-fd", str(write_end), "--ca-file", str(workdir / "ca.pem"),
+                 "--threads", "2", "--timeout", "10"],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, pass_fds=(write_end,))
+    finally:
+        os.close(write_end)  # end-of-file once the sandbox serves, or once it exited
     status = 1
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not ready_file.exists():
-            if sandbox.poll() is not None:
-                print(f"calbridge-sandbox exited with {sandbox.returncode}:\n{log.read_text()}", file=sys.stderr)
-                return 1
-            if time.monotonic() > deadline:
-                print(f"calbridge-sandbox wrote no ready file in {START_TIMEOUT} s", file=sys.stderr)
-                return 1
-            time.sleep(0.02)
-        ready = json.loads(ready_file.read_text())
+        try:
+            text = read_ready_pipe(read_end, START_TIMEOUT)
+        except TimeoutError:
+            print(f"calbridge-sandbox was not ready in {START_TIMEOUT} s", file=sys.stderr)
+            return 1
+        if not text:
+            print(f"calbridge-sandbox exited with {sandbox.wait()}:\n{log.read_text()}", file=sys.stderr)
+            return 1
+        ready = json.loads(text)
         env = dict(os.environ)
         for key in ("api_url", "app_url", "ca_file", "client_id", "client_secret", "admin_token"):
             env["CALBRIDGE_SANDBOX_" + key.upper()] = str(ready[key])

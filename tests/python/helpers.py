@@ -192,13 +192,11 @@ def token_requests(sandbox: Sandbox, grant: str) -> int:
 
 def wait_until_idle(sandbox: Sandbox, timeout: float = 15.0) -> None:
     """Waits until the sandbox serves nothing but this check: a reply an earlier test delayed
-    is still counted in flight after its client gave up."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while sandbox.counters()["in_flight"] != 1:
-        assert time.monotonic() < deadline, "the sandbox stayed busy"
-        time.sleep(0.02)
+    is still counted in flight until its client hung up. The sandbox answers once at most one
+    request (this one) is in flight, or after ``timeout``."""
+    counters = sandbox.admin("GET", f"/counters?in_flight_at_most=1&wait_ms={int(timeout * 1000)}",
+                             timeout=timeout + 30)
+    assert isinstance(counters, dict) and counters.get("in_flight") == 1, "the sandbox stayed busy"
 
 
 def printed_authorization_url(child: subprocess.Popen[str], prefix: str) -> str:

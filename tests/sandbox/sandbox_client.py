@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import secrets
+import select
 import signal
 import socket
 import ssl
@@ -228,21 +229,44 @@ def start_sandbox(workdir: Path, *args: str, name: str = "sandbox") -> Sandbox:
     workdir.mkdir(parents=True, exist_ok=True)
     ready_file = workdir / f"{name}-ready.json"
     log = workdir / f"{name}.log"
-    cmd = [BINARY, "--port", "0", "--ready-file", str(ready_file), *args]
+    read_end, write_end = os.pipe()
+    cmd = [BINARY, "--port", "0", "--ready-file", str(ready_file), "--ready-fd", str(write_end), *args]
     if "--plain-http" not in args and "--ca-file" not in args:
         cmd += ["--ca-file", str(workdir / f"{name}-ca.pem")]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + START_TIMEOUT
-    while not ready_file.exists():
-        if process.poll() is not None:
-            raise RuntimeError(f"calbridge-sandbox exited with {process.returncode}:\n{log.read_text()}")
-        if time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            raise RuntimeError(f"calbridge-sandbox wrote no ready file in {START_TIMEOUT} s:\n{log.read_text()}")
-        time.sleep(0.02)
-    return Sandbox(process, json.loads(ready_file.read_text()), log)
+    try:
+        with open(log, "wb") as out:
+            process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                       pass_fds=(write_end,))
+    finally:
+        os.close(write_end)  # the sandbox holds the only write end: end-of-file when it is ready or gone
+    try:
+        text = read_ready_pipe(read_end, START_TIMEOUT)
+    except TimeoutError:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"calbridge-sandbox was not ready in {START_TIMEOUT} s:\n{log.read_text()}") from None
+    if not text:
+        raise RuntimeError(f"calbridge-sandbox exited with {process.wait()}:\n{log.read_text()}")
+    return Sandbox(process, json.loads(text), log)
+
+
+def read_ready_pipe(read_end: int, timeout: float) -> bytes:
+    """Everything written to the pipe whose write end the sandbox got as ``--ready-fd``, up to
+    its end-of-file: the ready JSON once it serves, nothing when it exited first. Closes
+    ``read_end``; raises TimeoutError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read_end], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(read_end, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
 
 
 def pkce_pair(length: int = 64) -> tuple[str, str]:

@@ -217,11 +217,11 @@ def test_counters_count_requests_responses_and_the_in_flight_peak(sandbox: Sandb
                for _ in range(4)]
     for th in threads:
         th.start()
-    deadline = time.monotonic() + 15  # the four overlap even if their connections open slowly
-    peak_seen = 0
-    while time.monotonic() < deadline and peak_seen < 5:  # the four delayed ones and this admin request
-        peak_seen = sandbox.admin_ok("GET", "/admin/counters")["in_flight"]
-        time.sleep(0.05)
+    # Answered once the four delayed ones and this admin request are in flight together (or
+    # after 30 s: the four overlap even if their connections open slowly).
+    r = sandbox.admin("GET", "/admin/counters?in_flight_at_least=5&wait_ms=30000", timeout=45)
+    assert r.status == 200
+    peak_seen = r.json()["in_flight"]
     for th in threads:
         th.join()
     assert results == [200] * 4
@@ -245,3 +245,45 @@ def test_unknown_admin_paths_are_404_and_wrong_methods_405(sandbox: Sandbox) -> 
     assert sandbox.admin("GET", "/admin/nothing").status == 404
     r = sandbox.admin("DELETE", "/admin/status")
     assert r.status == 405 and r.header("Allow") == "GET"
+
+
+def test_counters_answer_once_a_held_request_has_ended(sandbox: Sandbox) -> None:
+    """in_flight_at_least and in_flight_at_most: each long poll answers on the change it waits
+    for; a held (delayed) request ends when its client hangs up."""
+    sandbox.admin_ok("POST", "/admin/faults", {"method": "GET", "path": "/", "kind": "delay", "delay_ms": 60000,
+                                               "count": 1})
+    s = sandbox.tls_socket(timeout=60)
+    try:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        held = sandbox.admin("GET", "/admin/counters?in_flight_at_least=2&wait_ms=30000", timeout=45)
+        assert held.status == 200 and held.json()["in_flight"] == 2  # the held request and this one
+    finally:
+        s.close()
+    idle = sandbox.admin("GET", "/admin/counters?in_flight_at_most=1&wait_ms=30000", timeout=45)
+    assert idle.status == 200 and idle.json()["in_flight"] == 1
+
+
+def test_counters_answer_once_a_connection_has_closed(sandbox: Sandbox) -> None:
+    s = sandbox.tls_socket()
+    try:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.recv(1)  # served: the connection is counted open
+        open_now = sandbox.admin_ok("GET", "/admin/counters")["connections_open"]
+        assert open_now >= 2  # this one and the admin request's
+    finally:
+        s.close()
+    r = sandbox.admin("GET", f"/admin/counters?connections_open_at_most={open_now - 1}&wait_ms=30000", timeout=45)
+    assert r.status == 200 and r.json()["connections_open"] <= open_now - 1
+
+
+def test_a_counters_wait_that_is_not_met_answers_after_wait_ms_with_the_counters(sandbox: Sandbox) -> None:
+    started = time.monotonic()
+    r = sandbox.admin("GET", "/admin/counters?in_flight_at_least=50&wait_ms=300")
+    assert time.monotonic() - started >= 0.3  # it waited the whole wait_ms
+    assert r.status == 200 and r.json()["in_flight"] == 1  # the caller compares
+
+
+@pytest.mark.parametrize("query", ["in_flight_at_most=-1", "in_flight_at_least=3&wait_ms=60001",
+                                   "connections_open_at_most=1&wait_ms=-5"])
+def test_a_malformed_counters_wait_is_refused(sandbox: Sandbox, query: str) -> None:
+    assert sandbox.admin("GET", "/admin/counters?" + query).status == 400

@@ -1,4 +1,4 @@
-"""Starting and stopping: the ready file, the generated CA, the printed seed, the config file,
+"""Starting and stopping: the ready file and descriptor, the generated CA, the printed seed, the config file,
 plain HTTP, signals."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox_client import BINARY, Sandbox, start_sandbox
+from sandbox_client import BINARY, Sandbox, read_ready_pipe, start_sandbox
 
 
 def test_ready_file_names_the_urls_the_ca_the_admin_token_and_the_default_application(sandbox: Sandbox) -> None:
@@ -184,7 +184,8 @@ def test_a_bad_command_line_exits_with_status_2(args: list[str]) -> None:
 def test_help_lists_every_option() -> None:
     done = subprocess.run([BINARY, "--help"], capture_output=True, timeout=60, text=True)
     assert done.returncode == 0
-    for option in ("--port", "--host", "--config", "--ready-file", "--plain-http", "--ca-file", "--ca-dir", "--timeout"):
+    for option in ("--port", "--host", "--config", "--ready-file", "--ready-fd", "--plain-http", "--ca-file", "--ca-dir",
+                   "--timeout"):
         assert option in done.stdout
 
 
@@ -287,3 +288,54 @@ def test_the_ready_file_is_private_whatever_the_umask(spawn) -> None:
         os.umask(previous)
     ready = next(p for p in sb.log.parent.iterdir() if p.name.endswith("-ready.json"))
     assert stat.S_IMODE(ready.stat().st_mode) == 0o600
+
+
+def test_the_ready_descriptor_gets_what_the_ready_file_holds_and_is_closed(tmp_path: Path) -> None:
+    ready_file = tmp_path / "ready.json"
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen([BINARY, "--port", "0", "--ready-file", str(ready_file), "--ready-fd", str(write_end),
+                                    "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   pass_fds=(write_end,))
+    finally:
+        os.close(write_end)
+    try:
+        text = read_ready_pipe(read_end, 60)  # returns at end-of-file: the sandbox closed its end
+        assert json.loads(text) == json.loads(ready_file.read_text())
+        assert process.poll() is None  # closed, and still serving
+    finally:
+        process.terminate()
+        assert process.wait(30) == 0
+
+
+def test_the_ready_descriptor_ends_empty_when_the_sandbox_cannot_start(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen([BINARY, "--port", "0", "--ready-fd", str(write_end), "--config",
+                                    str(tmp_path / "missing.json")], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, pass_fds=(write_end,))
+    finally:
+        os.close(write_end)
+    assert read_ready_pipe(read_end, 60) == b""
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert b"missing.json" in err
+
+
+@pytest.mark.parametrize("fd", ["1", "2", "250", "-1", "x"])
+def test_a_ready_descriptor_that_is_not_open_for_writing_above_2_is_a_usage_error(fd: str) -> None:
+    done = subprocess.run([BINARY, "--port", "0", "--ready-fd", fd], capture_output=True, timeout=60, text=True)
+    assert done.returncode == 2
+    assert "--ready-fd" in done.stderr
+
+
+def test_a_ready_descriptor_open_only_for_reading_is_a_usage_error() -> None:
+    read_end, write_end = os.pipe()
+    try:
+        done = subprocess.run([BINARY, "--port", "0", "--ready-fd", str(read_end)], capture_output=True, timeout=60,
+                              text=True, pass_fds=(read_end,))
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert done.returncode == 2
+    assert "--ready-fd" in done.stderr
