@@ -6,7 +6,7 @@
 find_package(Boost 1.81 CONFIG REQUIRED)
 find_package(OpenSSL 1.1.1 REQUIRED)
 find_package(Threads REQUIRED)
-# SQLite: the embedded shared token store (core/src/store/sqlite_store.cpp), through its C API.
+# SQLite: the embedded shared token store (core/src/store/sqlite_store.cpp and core/src/store/sqlite/), through its C API.
 # 3.35 for RETURNING. CMake 4.3 renamed the target SQLite3::SQLite3 and deprecated the old
 # SQLite::SQLite3; older CMake (Debian 12 has 3.25) only has the old one.
 find_package(SQLite3 3.35 REQUIRED)

@@ -170,7 +170,7 @@ public:
         // keeps more of the b-tree in memory while it loads.
         exec("PRAGMA synchronous = OFF");
         exec("PRAGMA cache_size = -262144");
-        // The columns and values of the store's insert() (core/src/store/sqlite_store.cpp).
+        // The columns and values of the store's insert() (its statement: core/src/store/sqlite/connection.cpp).
         if (::sqlite3_prepare_v2(db_,
                                  "INSERT INTO credentials (account, version, credentials, reauthorization_required, "
                                  "lease_epoch, updated_at) VALUES (?1, 1, ?2, 0, 0, ?3)",
