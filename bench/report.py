@@ -323,7 +323,7 @@ def markdown(t: Table, meta: dict[str, Any]) -> str:
             base = p == "interpreter"
             w(f"| {PEER_LABEL[p]} | {ok_cell(t, 'import', p)} | "
               f"{'no import' if base else cell(t, 'import', p, field('wall_s', 1e3))} | "
-              f"{'–' if base else cell(t, 'import', p, cpu_ms)} | {cell(t, 'import', p, field('modules_added'), 2)} | "
+              f"{'–' if base else cell(t, 'import', p, cpu_ms)} | {cell(t, 'import', p, field('modules_added'), 1)} | "
               f"{cell(t, 'import', p, field('process_wall_s', 1e3))} | {cell(t, 'import', p, field('process_cpu_s', 1e3))} | "
               f"{'–' if base else ratio_cell(t, 'import', 'calbridge_py', p, field('wall_s'))} |")
         w("")
@@ -344,7 +344,7 @@ def markdown(t: Table, meta: dict[str, Any]) -> str:
             tc = t.median("first_call", p, field("transport_connections"))
             th = t.median("first_call", p, field("transport_handshakes"))
             transport = "–" if tc is None else f"{fmt(tc)} / {fmt(th)}"
-            modules = "–" if p == "calbridge_cpp" else cell(t, "first_call", p, field("modules_added"), 2)
+            modules = "–" if p == "calbridge_cpp" else cell(t, "first_call", p, field("modules_added"), 1)
             w(f"| {PEER_LABEL[p]} | {ok_cell(t, 'first_call', p)} | {cell(t, 'first_call', p, field('wall_s', 1e3))} | "
               f"{cell(t, 'first_call', p, field('construct_s', 1e3))} | {cell(t, 'first_call', p, cpu_ms)} | {modules} | "
               f"{cell(t, 'first_call', p, field('server_connections'))} | {cell(t, 'first_call', p, field('server_requests'))} | "
