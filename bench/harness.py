@@ -23,6 +23,7 @@ import platform
 import resource
 import shlex
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -41,9 +42,69 @@ PYTHON_PEERS = {
     "authlib": "authlib_peer.py",
     "httpx": "httpx_peer.py",
 }
-ALL_PEERS = ["wrk", "calbridge_cpp", "calbridge_py", "pycronofy", "authlib", "httpx"]
-SCENARIOS = ["sequential", "threads", "storm", "storm_rotating", "connect", "events", "memory"]
+ALL_PEERS = ["wrk", "interpreter", "calbridge_cpp", "calbridge_py", "pycronofy", "authlib", "httpx"]
+SCENARIOS = ["sequential", "threads", "storm", "storm_rotating", "connect", "events", "memory", "import",
+             "first_call"]
 WRK_SCENARIOS = {"sequential", "threads"}  # the ceiling only has a meaning for plain GETs
+
+# The import scenario: the statement each Python peer's users write, timed in a fresh
+# `python -c` process, and an attribute that must be there afterwards. The interpreter row
+# imports nothing: its process time is the bare interpreter start (the baseline).
+IMPORTS = {
+    "interpreter": ("pass", "sys", "version"),
+    "calbridge_py": ("import calbridge", "calbridge", "Client"),
+    "pycronofy": ("import pycronofy", "pycronofy", "Client"),
+    "authlib": ("import authlib.integrations.requests_client", "authlib.integrations.requests_client",
+                "OAuth2Session"),
+    "httpx": ("import httpx", "httpx", "Client"),
+}
+VERSION_MODULE = {"interpreter": None, "calbridge_py": "calbridge", "pycronofy": "pycronofy", "authlib": "authlib",
+                  "httpx": "httpx"}
+IMPORT_CHILD = """\
+import resource, sys, time
+m0 = len(sys.modules)
+r0 = resource.getrusage(resource.RUSAGE_SELF)
+t0 = time.perf_counter()
+{statement}
+t1 = time.perf_counter()
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+m1 = len(sys.modules)
+getattr(sys.modules[{module!r}], {attribute!r})
+import json
+version = {version}
+print(json.dumps({{"scenario": "import", "ok": True, "version": version, "calls": 1, "wall_s": t1 - t0,
+                  "cpu_user_s": r1.ru_utime - r0.ru_utime, "cpu_sys_s": r1.ru_stime - r0.ru_stime,
+                  "modules_added": m1 - m0}}))
+"""
+
+
+def applies(peer: str, scenario: str) -> bool:
+    """Whether a peer runs in a scenario: the ceiling only in plain GETs, the bare interpreter
+    only as the import baseline, the C++ bench in everything but imports."""
+    if peer == "wrk":
+        return scenario in WRK_SCENARIOS
+    if peer == "interpreter":
+        return scenario == "import"
+    if peer == "calbridge_cpp":
+        return scenario != "import"
+    return True
+
+
+def import_command(peer: str, python: str) -> list[str]:
+    statement, module, attribute = IMPORTS[peer]
+    version_module = VERSION_MODULE[peer]
+    version = ("sys.version.split()[0]" if version_module is None
+               else f"sys.modules[{version_module!r}].__version__")
+    return [python, "-c", IMPORT_CHILD.format(statement=statement, module=module, attribute=attribute,
+                                               version=version)]
+
+
+def by_name(url: str) -> str:
+    """The same URL with the host name `localhost` (the sandbox's certificate names it), so a
+    first call includes a name lookup."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"localhost:{parts.port}"))
+
 
 REDIRECT_URI = "https://app.bench.example/oauth/callback"
 STATE = "bench-state-6f1c2a0b9e7d"
@@ -273,6 +334,8 @@ end
 
 def peer_command(peer: str, spec: dict[str, Any], args: argparse.Namespace, workdir: Path,
                  sizes: Sizes) -> tuple[list[str], str | None]:
+    if spec["scenario"] == "import":
+        return import_command(peer, args.python), None
     if peer in PYTHON_PEERS:
         return [args.python, str(HERE / "peers" / PYTHON_PEERS[peer])], json.dumps(spec)
     if peer == "calbridge_cpp":
@@ -326,8 +389,10 @@ def run_peer(peer: str, spec: dict[str, Any], sandbox: Sandbox, args: argparse.N
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     try:
+        # Imports run in the scratch directory: `python -c` puts the working directory first
+        # on sys.path, and the repository's own directories must not shadow a package.
         proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=args.timeout,
-                              env=child_env())
+                              env=child_env(), cwd=workdir if spec["scenario"] == "import" else None)
         stdout, stderr, code = proc.stdout, proc.stderr, proc.returncode
     except subprocess.TimeoutExpired:
         stdout, stderr, code = "", f"timed out after {args.timeout} s", -1
@@ -447,6 +512,9 @@ def main() -> int:
         meta = machine_info(args, sandbox.version)
         meta.update({"mode": "smoke" if args.smoke else "full", "reps": reps, "note": args.note,
                      "sizes": vars(sizes), "sandbox_threads": os.cpu_count()})
+        # What `localhost` resolves to, in order (the first-call scenario's host name): a first
+        # address the sandbox does not listen on would add a refused connection to that scenario.
+        meta["localhost"] = [a[4][0] for a in socket.getaddrinfo("localhost", sandbox.port, type=socket.SOCK_STREAM)]
         cal_token = sandbox.grant(APP, CAL_USER)
         events_token = sandbox.grant(APP, EVENTS_USER)
         calendar_ids = [c["calendar_id"] for c in sandbox.get_json("/v1/calendars", cal_token["access_token"])["calendars"]]
@@ -472,15 +540,17 @@ def main() -> int:
                 spec["redirects"] = [sandbox.consent(APP, CAL_USER) for _ in range(sizes.connect_flows)]
             elif scenario == "memory":
                 spec["sessions"] = sizes.sessions
+            elif scenario == "first_call":
+                spec["api_url"] = spec["app_url"] = by_name(sandbox.api_url)
             return spec
 
-        total = sum(len([p for p in peers if p != "wrk" or s in WRK_SCENARIOS]) for s in scenarios) * reps
+        total = sum(len([p for p in peers if applies(p, s)]) for s in scenarios) * reps
         done = 0
         for rep in range(reps):
             order = peers[rep % len(peers):] + peers[:rep % len(peers)]
             for scenario in scenarios:
                 for peer in order:
-                    if peer == "wrk" and scenario not in WRK_SCENARIOS:
+                    if not applies(peer, scenario):
                         continue
                     spec = spec_for(scenario)
                     result = run_peer(peer, spec, sandbox, args, workdir, sizes)
@@ -518,10 +588,10 @@ def main() -> int:
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     first = ["scenario", "peer", "rep", "ok", "version", "calls", "wall_s", "cpu_user_s", "cpu_sys_s",
              "p50_us", "p99_us", "mean_us", "threads", "failed_calls", "time_to_all_ok_s", "refreshes_seen",
-             "flows", "events", "sessions", "bytes_per_session", "transport_requests", "transport_connections",
-             "transport_handshakes", "server_requests", "server_connections", "server_code_requests",
-             "server_refresh_requests", "server_4xx", "server_5xx", "server_cpu_s", "server_in_flight_peak",
-             "process_wall_s", "process_cpu_s", "loadavg_1m"]
+             "flows", "events", "sessions", "bytes_per_session", "modules_added", "construct_s",
+             "transport_requests", "transport_connections", "transport_handshakes", "server_requests",
+             "server_connections", "server_code_requests", "server_refresh_requests", "server_4xx", "server_5xx",
+             "server_cpu_s", "server_in_flight_peak", "process_wall_s", "process_cpu_s", "loadavg_1m"]
     keys = first + sorted({k for r in rows for k in r} - set(first) - {"stderr"})
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys, extrasaction="ignore")

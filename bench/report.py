@@ -19,9 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-PEER_ORDER = ["wrk", "calbridge_cpp", "calbridge_py", "httpx", "authlib", "pycronofy"]
+PEER_ORDER = ["wrk", "interpreter", "calbridge_cpp", "calbridge_py", "httpx", "authlib", "pycronofy"]
 PEER_LABEL = {
     "wrk": "wrk -c1 (ceiling)",
+    "interpreter": "bare interpreter (baseline)",
     "calbridge_cpp": "calbridge C++",
     "calbridge_py": "calbridge Python",
     "httpx": "httpx + bearer",
@@ -30,6 +31,7 @@ PEER_LABEL = {
 }
 PEER_COLOR = {
     "wrk": "#7f7f7f",
+    "interpreter": "#bdbdbd",
     "calbridge_cpp": "#1f4e9c",
     "calbridge_py": "#3a86ff",
     "httpx": "#8ac926",
@@ -157,6 +159,19 @@ def cell(t: Table, scenario: str, peer: str, metric: Callable[[Row], float | Non
     if len(v) == 1 or min(v) == max(v):
         return fmt(med, digits)
     return f"{fmt(med, digits)} ({fmt(min(v), 2)}–{fmt(max(v), 2)})"
+
+
+def ratio_cell(t: Table, scenario: str, a: str, b: str, metric: Callable[[Row], float | None]) -> str:
+    """a's median over b's, with the range of the per-repetition ratios: '–' for a itself."""
+    if a == b:
+        return "–"
+    r, text = ratio_text(t, scenario, a, b, metric)
+    return "–" if r is None else text
+
+
+def cpu_ms(r: Row) -> float | None:
+    u, s = number(r.get("cpu_user_s")), number(r.get("cpu_sys_s"))
+    return None if u is None else (u + (s or 0)) * 1e3
 
 
 def ok_cell(t: Table, scenario: str, peer: str) -> str:
@@ -297,6 +312,53 @@ def markdown(t: Table, meta: dict[str, Any]) -> str:
           "OAuth2Session (a requests.Session each); an httpx.Auth holding the tokens, sharing one httpx.Client.")
         w("")
 
+    if "import" in {r["scenario"] for r in t.rows}:
+        w("## 7. Import time in a fresh interpreter")
+        w("")
+        w("| peer | ok | import ms | import CPU ms | modules imported | process wall ms | process CPU ms | "
+          "calbridge Python ÷ peer (import ms) |")
+        w("|---|---|---|---|---|---|---|---|")
+        for p in t.peers("import"):
+            # The baseline imports nothing: its in-process numbers are only the timer's floor.
+            base = p == "interpreter"
+            w(f"| {PEER_LABEL[p]} | {ok_cell(t, 'import', p)} | "
+              f"{'no import' if base else cell(t, 'import', p, field('wall_s', 1e3))} | "
+              f"{'–' if base else cell(t, 'import', p, cpu_ms)} | {cell(t, 'import', p, field('modules_added'), 1)} | "
+              f"{cell(t, 'import', p, field('process_wall_s', 1e3))} | {cell(t, 'import', p, field('process_cpu_s', 1e3))} | "
+              f"{'–' if base else ratio_cell(t, 'import', 'calbridge_py', p, field('wall_s'))} |")
+        w("")
+        w("*import ms* is `time.perf_counter()` around the import statement inside a fresh `python -c` process "
+          "(`import calbridge`, `import pycronofy`, `import authlib.integrations.requests_client`, `import httpx`); "
+          "*process wall ms* is the whole child process as the harness saw it, interpreter start and exit included. "
+          "The bare interpreter's row imports nothing: its process time is the start-up every row includes. "
+          "Warm OS page cache (see the caveats).")
+        w("")
+
+    if "first_call" in {r["scenario"] for r in t.rows}:
+        w("## 8. First call: from nothing to the first calendar list, in a fresh process")
+        w("")
+        w("| peer | ok | first call ms | of which construction ms | CPU ms | modules imported | conns | reqs | "
+          "transport conns / handshakes | calbridge C++ ÷ peer | calbridge Python ÷ peer |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|")
+        for p in t.peers("first_call"):
+            tc = t.median("first_call", p, field("transport_connections"))
+            th = t.median("first_call", p, field("transport_handshakes"))
+            transport = "–" if tc is None else f"{fmt(tc)} / {fmt(th)}"
+            modules = "–" if p == "calbridge_cpp" else cell(t, "first_call", p, field("modules_added"), 1)
+            w(f"| {PEER_LABEL[p]} | {ok_cell(t, 'first_call', p)} | {cell(t, 'first_call', p, field('wall_s', 1e3))} | "
+              f"{cell(t, 'first_call', p, field('construct_s', 1e3))} | {cell(t, 'first_call', p, cpu_ms)} | {modules} | "
+              f"{cell(t, 'first_call', p, field('server_connections'))} | {cell(t, 'first_call', p, field('server_requests'))} | "
+              f"{transport} | {ratio_cell(t, 'first_call', 'calbridge_cpp', p, field('wall_s'))} | "
+              f"{ratio_cell(t, 'first_call', 'calbridge_py', p, field('wall_s'))} |")
+        w("")
+        w("Measured inside the process, after its imports: the client (and the user's session or per-user client) "
+          "made, then one `GET /v1/calendars` to `https://localhost:PORT` whose calendar ids are checked: "
+          "name lookup, TCP connect, TLS handshake, the request and its parsing. *construction* is the part before "
+          "the call; *modules imported* are those the library imported lazily inside the region (their cost is "
+          "here, not in scenario 7). Ratios are of the first-call times."
+          + (f" `localhost` resolved to {', '.join(meta['localhost'])}." if meta.get("localhost") else ""))
+        w("")
+
     w("## Targets")
     w("")
     w("| target | measured (this run) | verdict |")
@@ -395,7 +457,8 @@ def targets(t: Table) -> list[str]:
 
 # --- the plots -----------------------------------------------------------------------------------------
 
-PLOTS = ["throughput.png", "latency.png", "cpu_per_call.png", "storm.png", "connect_events.png", "memory.png"]
+PLOTS = ["throughput.png", "latency.png", "cpu_per_call.png", "storm.png", "connect_events.png", "memory.png",
+         "startup.png"]
 
 
 def plots(t: Table, meta: dict[str, Any], directory: Path) -> None:
@@ -484,6 +547,13 @@ def plots(t: Table, meta: dict[str, Any], directory: Path) -> None:
     ax.text(4096, 0.02, " 4 KiB target", fontsize=8, transform=ax.get_xaxis_transform())
     ax.set_title(f"6. Resident bytes per live session ({meta.get('sizes', {}).get('sessions', 0):,} sessions, log)")
     save(fig, "memory.png")
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    bars(axes[0], "import", field("process_wall_s", 1e3))
+    axes[0].set_title("7. python -c with the import: process ms")
+    bars(axes[1], "first_call", field("wall_s", 1e3), log=True)
+    axes[1].set_title("8. First call, fresh process: ms (log)")
+    save(fig, "startup.png")
 
 
 def main() -> int:

@@ -15,19 +15,19 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import pycronofy  # noqa: E402
+from pycronofy import settings  # noqa: E402
+
 from common import CheckFailed, Spec, check_calendar_ids, main, memory_token, redirect_code  # noqa: E402
 
 
 class Peer:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
-        os.environ["REQUESTS_CA_BUNDLE"] = spec["ca_file"]
-        import pycronofy
-        from pycronofy import settings
-
+        os.environ["REQUESTS_CA_BUNDLE"] = spec["ca_file"]  # requests reads it at each request
         settings.API_BASE_URL = spec["api_url"]
         settings.APP_BASE_URL = spec["app_url"]
-        self.pycronofy = pycronofy
+        self.pycronofy = pycronofy  # imported above, so that no scenario's region includes it
 
     def version(self) -> str:
         return self.pycronofy.__version__
