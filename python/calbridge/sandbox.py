@@ -341,6 +341,15 @@ class Sandbox:
         """Moves the sandbox's clock (tokens and codes expire without waiting)."""
         return self._object("POST", "clock", {"advance_seconds": seconds})
 
+    def stop_clock(self) -> JSONObject:
+        """Stops the sandbox's clock: only ``advance_clock()`` moves it until ``start_clock()``
+        (or a reset), so a test of an expiry boundary cannot race the real second ticking over."""
+        return self._object("POST", "clock", {"stopped": True})
+
+    def start_clock(self) -> JSONObject:
+        """Lets the sandbox's clock run on from where it stopped."""
+        return self._object("POST", "clock", {"stopped": False})
+
     def consent(self, authorization_url: str, *, user: str = DEFAULT_USER, approve: bool = True) -> str:
         """Headless consent: what a browser would do on the consent page, without one.
 

@@ -440,6 +440,14 @@ Response deliveries(Context& ctx, const Request& req) {
     return ok(body);
 }
 
+json::object clock_reading(const Clock& clock) {
+    json::object o;
+    o["now"] = clock.now();
+    o["offset"] = clock.offset();
+    o["stopped"] = clock.stopped();
+    return o;
+}
+
 Response status(Context& ctx) {
     json::object o;
     o["name"] = "calbridge-sandbox";
@@ -448,6 +456,7 @@ Response status(Context& ctx) {
     o["applications"] = ctx.state.directory.applications().size();
     o["users"] = ctx.state.directory.user_count();
     o["clock_offset"] = ctx.state.clock.offset();
+    o["clock_stopped"] = ctx.state.clock.stopped();
     o["settings"] = write_settings(ctx.state.settings());
     return ok(o);
 }
@@ -477,23 +486,17 @@ Response admin(Context& ctx, const Request& req) {
             return ok(write_settings(s));
         }
         if (what == "clock" && seg.size() == 2) {
-            if (m == "GET") {
-                json::object o;
-                o["now"] = ctx.state.clock.now();
-                o["offset"] = ctx.state.clock.offset();
-                return ok(o);
-            }
+            if (m == "GET") return ok(clock_reading(ctx.state.clock));
             if (m != "POST") return method_not_allowed("GET, POST");
             auto body = object_body(req);
             if (!body) return bad_body();
-            check_keys(*body, "clock", {"advance_seconds"});
+            check_keys(*body, "clock", {"advance_seconds", "stopped"});
             const auto by = get_int(*body, "advance_seconds", -10LL * 365 * 86400, 10LL * 365 * 86400);
-            if (!by) throw InputError("advance_seconds", "errors.required", "is required");
-            ctx.state.clock.advance(*by);
-            json::object o;
-            o["now"] = ctx.state.clock.now();
-            o["offset"] = ctx.state.clock.offset();
-            return ok(o);
+            const auto stopped = get_bool(*body, "stopped");
+            if (!by && !stopped) throw InputError("advance_seconds", "errors.required", "advance_seconds or stopped is required");
+            if (stopped) *stopped ? ctx.state.clock.stop() : ctx.state.clock.start();
+            if (by) ctx.state.clock.advance(*by);
+            return ok(clock_reading(ctx.state.clock));
         }
         if (what == "applications") return applications(ctx, req, seg);
         if (what == "users") return users(ctx, req, seg);

@@ -189,6 +189,33 @@ def test_the_clock_moves_forward_on_request(sandbox: Sandbox) -> None:
     assert after["offset"] == 86400
     assert 86400 <= after["now"] - before["now"] <= 86400 + 30
     assert sandbox.admin("POST", "/admin/clock", {}).status == 422
+    assert sandbox.admin("POST", "/admin/clock", {"stopped": "yes"}).status == 422
+    assert sandbox.admin("POST", "/admin/clock", {"advance_seconds": 1, "speed": 2}).status == 422
+
+
+def test_a_stopped_clock_moves_only_on_request(sandbox: Sandbox) -> None:
+    stopped = sandbox.admin_ok("POST", "/admin/clock", {"stopped": True})
+    assert stopped["stopped"] is True and sandbox.admin_ok("GET", "/admin/status")["clock_stopped"] is True
+    # A second ticking over between requests changes nothing: the reading is the same
+    # however long this test takes, until it asks for a move.
+    code = sandbox.code_for()
+    assert sandbox.admin_ok("GET", "/admin/clock")["now"] == stopped["now"]
+    moved = sandbox.admin_ok("POST", "/admin/clock", {"advance_seconds": 59})
+    assert moved["now"] == stopped["now"] + 59 and moved["stopped"] is True
+    assert sandbox.exchange(code).status == 200  # the default code lifetime is 60 s
+    again = sandbox.admin_ok("POST", "/admin/clock", {"stopped": True})  # stopping twice is harmless
+    assert again["now"] == moved["now"]
+
+
+def test_a_started_clock_runs_on_from_where_it_stopped(sandbox: Sandbox) -> None:
+    stopped = sandbox.admin_ok("POST", "/admin/clock", {"stopped": True, "advance_seconds": 3600})
+    started = sandbox.admin_ok("POST", "/admin/clock", {"stopped": False})
+    assert started["stopped"] is False
+    assert stopped["now"] <= started["now"] <= stopped["now"] + 30  # no jump back to real time, nor ahead
+    assert sandbox.admin_ok("POST", "/admin/clock", {"stopped": False})["stopped"] is False  # already running
+    sandbox.admin_ok("POST", "/admin/clock", {"stopped": True})
+    reset = sandbox.admin_ok("POST", "/admin/reset")
+    assert (reset["clock_offset"], reset["clock_stopped"]) == (0, False)
 
 
 def test_grants_are_listed(sandbox: Sandbox) -> None:

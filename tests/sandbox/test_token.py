@@ -147,6 +147,7 @@ def test_a_code_expires_after_the_code_lifetime(sandbox: Sandbox) -> None:
 
 
 def test_the_code_lifetime_is_configurable(sandbox: Sandbox) -> None:
+    sandbox.admin_ok("POST", "/admin/clock", {"stopped": True})  # only advance_seconds moves it
     sandbox.admin_ok("PATCH", "/admin/settings", {"code_lifetime": 600})
     code = sandbox.code_for()
     sandbox.admin_ok("POST", "/admin/clock", {"advance_seconds": 599})
@@ -264,6 +265,7 @@ class TestRefresh:
 
 class TestLifetimes:
     def test_access_tokens_expire_after_the_configured_lifetime(self, sandbox: Sandbox) -> None:
+        sandbox.admin_ok("POST", "/admin/clock", {"stopped": True})  # only advance_seconds moves it
         sandbox.admin_ok("PATCH", "/admin/settings", {"access_token_lifetime": 120})
         t = sandbox.connect()
         assert t["expires_in"] == 120
