@@ -9,8 +9,9 @@
 // Invariants: only calbridge errors; no request leaves https://api.test (a next_page on another
 // origin must not be followed: it would carry the bearer token there); neither token nor the
 // client secret appears in an error message, its details or the log, unless the server's
-// replies hold it themselves (the trace log names each request's full URL, and a next_page
-// is the server's text: the token_reply target checks the redaction of echoed secrets).
+// replies hold it themselves (the token_reply target checks the redaction of echoed secrets;
+// a next_page carrying the token in use is scrubbed, tests/core/test_log_redaction.cpp, but
+// one carrying a token the session has since replaced is the server's text, quoted as is).
 #include "fuzz_support.hpp"
 
 #include "support/test_clock.hpp"

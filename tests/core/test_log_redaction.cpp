@@ -149,3 +149,35 @@ TEST_CASE("a trace log of the whole flow, and every error message, contain no se
         }
     }
 }
+
+TEST_CASE("a next_page that carries the bearer token leaves it out of the trace log and error messages", "[log]") {
+    // The server writes next_page, so it can put the token into it; the request that follows
+    // carries the token in its Authorization header, which is what the core scrubs by.
+    Fixture f;
+    REQUIRE(f.store->insert("acc_1", credentials(access_1, refresh_1, f.clock.wall() + 1h)));
+    const Session session = f.client.session("acc_1");
+    const std::string next = std::string(api) + "/v1/events/pages/" + form(access_1) + "?again=" + form(access_1);
+    f.transport->expect(api_step("GET", "/v1/events?tzid=Etc%2FUTC&from=2026-11-28&to=2026-12-05", access_1,
+                                 json_reply(200, R"({"pages":{"current":1,"total":2,"next_page":)" + json_string(next) +
+                                                     R"(},"events":[]})")));
+    f.transport->expect(api_step("GET", next, access_1, reply(500, "broken")));
+    EventsQuery query;
+    query.from = std::chrono::year{2026} / 11 / 28;
+    query.to = std::chrono::year{2026} / 12 / 5;
+    std::string message;
+    try {
+        (void)session.events(query).all();
+    } catch (const ServerError& e) {
+        message = e.what();
+    }
+
+    const std::string log = f.log.text();
+    CHECK(f.transport->failures() == std::vector<std::string>{});
+    CHECK(message.find("GET /v1/events/pages/") != std::string::npos);  // the path is named, the token is not
+    CHECK(log.find("sending GET https://api.test/v1/events/pages/") != std::string::npos);
+    for (const auto& encoded : forms_of(access_1)) {
+        CAPTURE(encoded);
+        CHECK(log.find(encoded) == std::string::npos);
+        CHECK(message.find(encoded) == std::string::npos);
+    }
+}

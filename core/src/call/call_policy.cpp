@@ -32,7 +32,7 @@ HttpResponse Call::send(const HttpRequest& request, Replay replay) {
     for (;;) {
         const SteadyTime started = now();
         if (started >= deadline_ || (cancel_ && cancel_->is_cancelled())) check_live(describe(request));
-        log()(LogLevel::trace, [&] { return "sending " + request.method + " " + request.url; });
+        log()(LogLevel::trace, [&] { return "sending " + describe_in_full(request); });
         HttpResponse response;
         try {
             response = env_.transport->send(request, CallContext{deadline_, cancel_});
@@ -44,7 +44,7 @@ HttpResponse Call::send(const HttpRequest& request, Replay replay) {
             continue;
         }
         log()(LogLevel::trace, [&] {
-            return request.method + " " + request.url + ": HTTP " + std::to_string(response.status) + " after " +
+            return describe_in_full(request) + ": HTTP " + std::to_string(response.status) + " after " +
                    std::to_string(to_ms(now() - started)) + " ms";
         });
         if (replay == Replay::idempotent && is_transient(response.status) && retry_after_status(request, response)) {

@@ -47,16 +47,32 @@ void read_bearer_error(std::string_view body, const Redactor& redactor, ErrorDet
     details.oauth_error_uri = redactor.scrub(string_field(obj, "error_uri"));
 }
 
+// Scrubs the credential an Authorization header carries ("Bearer <token>"; any other scheme's
+// parameters whole), in every encoding the redactor knows.
+Redactor credential_redactor(const HttpRequest& request) {
+    Redactor redactor;
+    const std::string* authorization = request.header("Authorization");
+    if (authorization == nullptr) return redactor;
+    const std::string_view value = *authorization;
+    const std::size_t space = value.find(' ');
+    if (space != std::string_view::npos) redactor.add(Secret(std::string(value.substr(space + 1))));
+    return redactor;
+}
+
 }  // namespace
 
 std::string describe(const HttpRequest& request) {
     std::string out = request.method + " ";
     if (auto url = parse_uri_strict(request.url)) {
-        out += url->encoded_path().empty() ? std::string("/") : std::string(url->encoded_path());
+        out += url->encoded_path().empty() ? std::string("/") : credential_redactor(request).scrub(url->encoded_path());
     } else {
         out += "(unparseable URL)";
     }
     return out;
+}
+
+std::string describe_in_full(const HttpRequest& request) {
+    return request.method + " " + credential_redactor(request).scrub(request.url);
 }
 
 std::vector<FieldError> read_field_errors(std::string_view body) {

@@ -15,8 +15,14 @@
 namespace calbridge::detail {
 
 // How an error message names a request: "GET /v1/calendars" (the path only: the host is the
-// configuration's, and a query is nobody's business in an exception).
+// configuration's, and a query is nobody's business in an exception). The credential of the
+// request's Authorization header is scrubbed out: a path can come from the server (a
+// next_page), and a server could put the bearer token into it.
 std::string describe(const HttpRequest& request);
+
+// How the trace log names a request: its method and whole URL, with the credential of its
+// Authorization header scrubbed out as in describe().
+std::string describe_in_full(const HttpRequest& request);
 
 // The field errors of a 422 body, {"errors": {"field": [{"key", "description"}]}}, in the
 // order the server gave them; empty when the body is not of that shape.
