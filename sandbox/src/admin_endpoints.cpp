@@ -494,7 +494,8 @@ Response admin(Context& ctx, const Request& req) {
             const auto by = get_int(*body, "advance_seconds", -10LL * 365 * 86400, 10LL * 365 * 86400);
             const auto stopped = get_bool(*body, "stopped");
             if (!by && !stopped) throw InputError("advance_seconds", "errors.required", "advance_seconds or stopped is required");
-            if (stopped) *stopped ? ctx.state.clock.stop() : ctx.state.clock.start();
+            if (stopped == true) ctx.state.clock.stop();
+            if (stopped == false) ctx.state.clock.start();
             if (by) ctx.state.clock.advance(*by);
             return ok(clock_reading(ctx.state.clock));
         }
