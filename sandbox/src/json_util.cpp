@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 namespace calbridge::sandbox {
 
@@ -133,15 +134,28 @@ std::optional<std::int64_t> get_int(const json::object& o, std::string_view key,
                                     std::int64_t max) {
     const json::value* v = o.if_contains(key);
     if (v == nullptr || v->is_null()) return std::nullopt;
+    const auto out_of_range = [&] {
+        return InputError(std::string(key), "errors.invalid",
+                          "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    };
+    // Boost.JSON keeps a number as int64 when it can, as uint64 above int64's range, and as
+    // a double when it has a fraction or an exponent ("1e3", "1e3081", which is infinity).
     std::int64_t n = 0;
-    if (v->is_int64()) n = v->get_int64();
-    else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(max)) n = static_cast<std::int64_t>(v->get_uint64());
-    else if (v->is_double() && v->get_double() == static_cast<double>(static_cast<std::int64_t>(v->get_double()))) n = static_cast<std::int64_t>(v->get_double());
-    else throw InputError(std::string(key), "errors.invalid", "must be an integer");
-    if (n < min || n > max) {
-        throw InputError(std::string(key), "errors.invalid",
-                         "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    if (v->is_int64()) {
+        n = v->get_int64();
+    } else if (v->is_uint64()) {
+        if (max < 0 || v->get_uint64() > static_cast<std::uint64_t>(max)) throw out_of_range();
+        n = static_cast<std::int64_t>(v->get_uint64());
+    } else if (const double* d = v->if_double(); d != nullptr && std::trunc(*d) == *d) {
+        // A whole number or an infinity. Outside [-2^63, 2^63) converting it to int64 would be
+        // undefined, and it is outside [min, max] anyway.
+        constexpr double two_to_the_63 = 9223372036854775808.0;
+        if (!(*d >= -two_to_the_63 && *d < two_to_the_63)) throw out_of_range();
+        n = static_cast<std::int64_t>(*d);
+    } else {
+        throw InputError(std::string(key), "errors.invalid", "must be an integer");
     }
+    if (n < min || n > max) throw out_of_range();
     return n;
 }
 

@@ -168,6 +168,36 @@ def test_a_bad_setting_is_422_and_changes_nothing(sandbox: Sandbox, body) -> Non
     assert sandbox.admin_ok("GET", "/admin/settings") == before
 
 
+# Written as JSON text: Python's json module cannot spell 1e3081 (it reads it as infinity and
+# writes that back as "Infinity", which is not JSON).
+@pytest.mark.parametrize("count, description", [
+    ("1e3081", "must be between 1 and 1000000"),  # infinity once parsed
+    ("-1e3081", "must be between 1 and 1000000"),
+    ("1e19", "must be between 1 and 1000000"),  # past int64, as a double
+    ("-9.3e18", "must be between 1 and 1000000"),
+    ("18446744073709551615", "must be between 1 and 1000000"),  # past int64, as uint64
+    ("1e7", "must be between 1 and 1000000"),
+    ("2.5", "must be an integer"),
+    ('"2"', "must be an integer"),
+])
+def test_an_integer_field_out_of_range_or_not_whole_is_422(sandbox: Sandbox, count: str, description: str) -> None:
+    body = '{"method": "GET", "path": "/v1/*", "kind": "status", "status": 503, "count": %s}' % count
+    r = sandbox.request("POST", "/admin/faults", body=body, token=sandbox.admin_token,
+                        headers={"Content-Type": "application/json"})
+    assert r.status == 422, r.body
+    assert r.json()["errors"]["count"][0]["description"] == description
+    assert sandbox.admin_ok("GET", "/admin/faults") == {"faults": []}
+
+
+@pytest.mark.parametrize("count, remaining", [("1e2", 100), ("3.0", 3), ("1000000", 1000000)])
+def test_a_whole_number_in_any_json_spelling_is_an_integer(sandbox: Sandbox, count: str, remaining: int) -> None:
+    body = '{"method": "GET", "path": "/v1/*", "kind": "status", "status": 503, "count": %s}' % count
+    r = sandbox.request("POST", "/admin/faults", body=body, token=sandbox.admin_token,
+                        headers={"Content-Type": "application/json"})
+    assert r.status == 201, r.body
+    assert r.json()["remaining"] == remaining
+
+
 def test_reset_returns_to_the_initial_state(sandbox: Sandbox) -> None:
     t = sandbox.connect()
     sandbox.admin_ok("DELETE", "/admin/users/acc_sandbox_ada")
