@@ -5,8 +5,8 @@
 #include "model_json.hpp"
 #include "push.hpp"
 #include "times.hpp"
+#include "uri.hpp"
 
-#include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
 #include <algorithm>
@@ -321,7 +321,7 @@ Response consent(Context& ctx, const Request& req) {
     check_keys(*body, "consent", {"url", "query", "user", "decision"});
     Params query;
     if (auto url = get_string(*body, "url")) {
-        auto u = boost::urls::parse_uri_reference(*url);
+        auto u = parse_uri_reference_from_outside(*url);
         if (!u) throw InputError("url", "errors.invalid", "is not a URL");
         Request probe;
         probe.target = "/?" + std::string(u->encoded_query());

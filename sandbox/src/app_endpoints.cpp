@@ -6,8 +6,7 @@
 #include "events.hpp"
 #include "json_util.hpp"
 #include "times.hpp"
-
-#include <boost/url/parse.hpp>
+#include "uri.hpp"
 
 namespace calbridge::sandbox {
 
@@ -54,7 +53,7 @@ Response bad_json() { return validation_error({{"request", "errors.invalid_json"
 
 bool absolute_http_url(const json::value* v) {
     if (v == nullptr || !v->is_string()) return false;
-    auto u = boost::urls::parse_absolute_uri(v->get_string());
+    auto u = parse_absolute_uri_from_outside(v->get_string());
     return u && (u->scheme() == "https" || u->scheme() == "http") && u->has_authority() && !u->host().empty();
 }
 

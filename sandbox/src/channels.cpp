@@ -1,6 +1,6 @@
 #include "channels.hpp"
 
-#include <boost/url/parse.hpp>
+#include "uri.hpp"
 
 #include <algorithm>
 
@@ -26,7 +26,7 @@ json::object write_channel(const Channel& c) {
 std::string callback_url_problem(std::string_view url) {
     if (url.empty()) return "callback_url is required";
     if (url.size() > 128) return "callback_url must be at most 128 characters";
-    auto u = boost::urls::parse_absolute_uri(url);
+    auto u = parse_absolute_uri_from_outside(url);
     if (!u || !u->has_authority() || u->host().empty()) return "callback_url must be an absolute http(s) URL";
     const std::string scheme = u->scheme();
     if (scheme == "https") return {};

@@ -1,6 +1,6 @@
 #include "deliveries.hpp"
 
-#include <boost/url/parse.hpp>
+#include "uri.hpp"
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -39,7 +39,7 @@ private:
 
 int http_post(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
               const std::string& body, std::chrono::milliseconds timeout, std::string& error) {
-    auto u = boost::urls::parse_absolute_uri(url);
+    auto u = parse_absolute_uri_from_outside(url);
     if (!u || u->scheme() != "http") {
         error = "only plain http callbacks are delivered by the sandbox";
         return 0;

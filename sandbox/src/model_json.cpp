@@ -4,12 +4,9 @@
 #include "events.hpp"
 #include "json_util.hpp"
 #include "seed.hpp"
-
-#include <boost/url/parse.hpp>
+#include "uri.hpp"
 
 #include <algorithm>
-
-namespace urls = boost::urls;
 
 namespace calbridge::sandbox {
 
@@ -28,7 +25,7 @@ struct SplitUri {
 };
 
 std::optional<SplitUri> split_uri(std::string_view text) {
-    auto u = urls::parse_absolute_uri(text);
+    auto u = parse_absolute_uri_from_outside(text);
     if (!u || !u->has_authority()) return std::nullopt;
     SplitUri s;
     s.scheme = u->scheme();

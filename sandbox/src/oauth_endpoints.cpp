@@ -6,10 +6,10 @@
 #include "json_util.hpp"
 #include "model_json.hpp"
 #include "times.hpp"
+#include "uri.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
-#include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 
@@ -40,7 +40,7 @@ bool is_known_scope(std::string_view s) {
 
 // `uri` with the parameters appended to its query, each value percent-encoded.
 std::string with_params(std::string_view uri, const Params& params) {
-    urls::url u(urls::parse_uri_reference(uri).value());
+    urls::url u(parse_uri_reference_from_outside(uri).value());
     for (const auto& [k, v] : params) {
         u.encoded_params().append(urls::param_pct_view(urls::encode(k, urls::unreserved_chars),
                                                        urls::encode(v, urls::unreserved_chars)));
@@ -85,7 +85,7 @@ AuthorizeCheck check_authorization(Context& ctx, const Params& q) {
     if (redirect_uri == nullptr || redirect_uri->empty()) {
         return page_error("Invalid authorization request", "The request has no redirect_uri.");
     }
-    const auto parsed = urls::parse_absolute_uri(*redirect_uri);
+    const auto parsed = parse_absolute_uri_from_outside(*redirect_uri);
     if (!parsed || parsed->has_fragment()) {
         return page_error("Invalid redirect URI",
                           "redirect_uri must be an absolute URI without a fragment: \"" + *redirect_uri + "\".");

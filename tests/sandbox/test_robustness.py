@@ -276,3 +276,28 @@ def test_a_json_answer_quoting_bytes_that_are_not_utf8_is_still_json(sandbox: Sa
     doc = json.loads(r.body.decode("utf-8"))
     assert doc["error"] == "authorization_page_error"
     assert "http\ufffd" in doc["error_description"]
+
+
+# Found by fuzzing (fuzz/regressions/sandbox_requests/redirect-uri-scheme-then-invalid-byte):
+# Boost.URL 1.81 fails an assertion when a scheme's ':' is followed by something that can start
+# neither a path nor an authority; a Debug build of the sandbox aborted on such a URI.
+URIS_BOOST_URL_ASSERTS_ON = ["ittp:\xf2/cb", "x:[", "x:>", "t:?", "s:?#/", "app:#frag"]
+
+
+@pytest.mark.parametrize("uri", URIS_BOOST_URL_ASSERTS_ON)
+def test_a_redirect_uri_boost_url_cannot_parse_is_refused(sandbox: Sandbox, uri: str) -> None:
+    r = sandbox.get(sandbox.authorize_path(redirect_uri=uri))
+    assert r.status == 400 and "Invalid redirect URI" in r.text
+
+
+@pytest.mark.parametrize("uri", URIS_BOOST_URL_ASSERTS_ON)
+def test_other_uris_boost_url_cannot_parse_are_refused(sandbox: Sandbox, uri: str) -> None:
+    token = sandbox.connect()["access_token"]
+    r = sandbox.request("POST", "/v1/channels", token=token, json_body={"callback_url": uri})
+    assert r.status == 422 and list(r.json()["errors"]) == ["callback_url"]
+    r = sandbox.admin("POST", "/admin/consent", {"url": uri, "user": "ada@example.com"})
+    assert r.status == 422 and list(r.json()["errors"]) == ["url"]
+    r = sandbox.request("POST", "/v1/smart_invites", token=sandbox.client_secret, json_body={
+        "smart_invite_id": "inv-1", "callback_url": uri, "recipient": {"email": "guest@example.com"},
+        "event": {"summary": "Interview", "start": "2031-03-04T09:00:00Z", "end": "2031-03-04T10:00:00Z"}})
+    assert r.status == 422 and "callback_url" in r.json()["errors"]
