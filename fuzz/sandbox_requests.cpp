@@ -3,13 +3,19 @@
 //
 // Input: requests separated by a line "=====", each "<METHOD> <target>\n<Name: value\n>...
 // \n<body>" (headers until an empty line). The state is reset before each input; the admin
-// token is "fuzz-admin-token" and the seed's application and user exist.
+// token is "fuzz-admin-token" and the seed's application and user exist. What the sandbox makes
+// at random is named by placeholders, replaced before the requests are read, so an input means
+// the same in every process: after the reset the seed's user has granted the seed's application
+// every scope, and "@token@" / "@refresh@" are that grant's access and refresh tokens, "@event@"
+// the id of the user's first event (the calendar API's bearer check passes).
 // Invariants: the router never answers 500 "internal_error" (an exception in an endpoint: bad
 // input must be a 4xx); a JSON response parses as JSON; nothing escapes Router::handle.
 #include "fuzz_checks.hpp"
 
 #include "config.hpp"
 #include "counters.hpp"
+#include "grants.hpp"
+#include "model.hpp"
 #include "router.hpp"
 #include "state.hpp"
 
@@ -18,7 +24,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace {
 
@@ -36,6 +45,35 @@ struct Sandbox {
 Sandbox& sandbox() {
     static Sandbox* s = new Sandbox();  // never destroyed: its sender thread outlives main's exit
     return *s;
+}
+
+// The seed's grant, made after each reset, and the seed's first event.
+struct Placeholders {
+    std::string token;
+    std::string refresh;
+    std::string event;
+};
+
+Placeholders grant_everything(State& state) {
+    const InitialState& initial = state.initial();
+    const Application& app = initial.applications.at(0);
+    const User& user = initial.users.at(0);
+    std::vector<std::string> scopes(std::begin(known_scopes), std::end(known_scopes));
+    const IssuedTokens t = state.grants.issue_direct(app.client_id, user.account_id, user.profiles.at(0).profile_id,
+                                                     std::move(scopes), state.policy_for(app), state.clock.now());
+    return {t.access_token, t.refresh_token, user.events.empty() ? std::string() : user.events.front().event_uid};
+}
+
+std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t at = text.find(from);
+    while (at != std::string_view::npos) {
+        out.append(text.substr(0, at)).append(to);
+        text.remove_prefix(at + from.size());
+        at = text.find(from);
+    }
+    return out.append(text);
 }
 
 std::optional<Request> read_request(std::string_view part) {
@@ -67,12 +105,20 @@ std::optional<Request> read_request(std::string_view part) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    std::string_view text(reinterpret_cast<const char*>(data), size);
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
     // Waiting for deliveries to settle only waits: nothing to find there but time.
-    if (text.find("settled") != std::string_view::npos) return -1;
+    if (input.find("settled") != std::string_view::npos) return -1;
     Sandbox& s = sandbox();
     s.state.reset();
     s.state.clock.reset();
+    const Placeholders p = grant_everything(s.state);
+    std::string replaced(input);
+    if (input.find('@') != std::string_view::npos) {
+        replaced = replace_all(replaced, "@token@", p.token);
+        replaced = replace_all(replaced, "@refresh@", p.refresh);
+        replaced = replace_all(replaced, "@event@", p.event);
+    }
+    std::string_view text = replaced;
 
     constexpr std::string_view separator = "\n=====\n";
     for (int n = 0; !text.empty() && n < 8; ++n) {

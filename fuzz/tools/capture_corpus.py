@@ -58,6 +58,9 @@ class Sandbox:
         self.origin = f"http://{self.host}:{self.port}"
         self.admin = info["admin_token"]
         self.requests: list[str] = []  # in the sandbox_requests format
+        # Values this sandbox made at random, and the placeholder the fuzz target replaces with
+        # its own (fuzz/sandbox_requests.cpp): recorded requests then mean the same there.
+        self.placeholders: dict[str, str] = {info["admin_token"]: "fuzz-admin-token"}
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -73,10 +76,10 @@ class Sandbox:
         if data or method in ("POST", "PUT", "PATCH"):
             hs["Content-Length"] = str(len(data))
         head = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hs.items()) + "\r\n"
-        fuzz_headers = {k: (v.replace(self.admin, "fuzz-admin-token")) for k, v in hs.items()
-                        if k not in ("Connection", "Content-Length")}
-        self.requests.append(f"{method} {target}\n" + "".join(f"{k}: {v}\n" for k, v in fuzz_headers.items())
-                             + "\n" + data.decode(errors="replace"))
+        fuzz_headers = {k: self.for_fuzzing(v) for k, v in hs.items() if k not in ("Connection", "Content-Length")}
+        self.requests.append(f"{method} {self.for_fuzzing(target)}\n"
+                             + "".join(f"{k}: {v}\n" for k, v in fuzz_headers.items())
+                             + "\n" + self.for_fuzzing(data.decode(errors="replace")))
         with socket.create_connection((self.host, self.port)) as s:
             s.sendall(head.encode() + data)
             chunks = []
@@ -93,6 +96,11 @@ class Sandbox:
         if out_headers.get("transfer-encoding", "").lower() == "chunked":
             payload = dechunk(payload)
         return reply, status, out_headers, payload
+
+    def for_fuzzing(self, text: str) -> str:
+        for value, placeholder in self.placeholders.items():
+            text = text.replace(value, placeholder)
+        return text
 
     def admin_call(self, method: str, path: str, doc: object | None = None) -> tuple[bytes, int, dict[str, str], bytes]:
         body = json.dumps(doc) if doc is not None else ""
@@ -195,6 +203,8 @@ def capture(sb: Sandbox, corpus: Corpus) -> None:
     token({**base, "grant_type": "password"})
     _, body = token({**base, "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
     tokens = json.loads(body)
+    sb.placeholders[tokens["access_token"]] = "@token@"
+    sb.placeholders[tokens["refresh_token"]] = "@refresh@"
     token({**base, "grant_type": "refresh_token", "refresh_token": "not-a-refresh-token"})
     raw, status, _, body = sb.raw("POST", "/oauth/token", {"Content-Type": "application/json"},
                                   json.dumps({**base, "grant_type": "authorization_code", "code": codes[2],
@@ -295,6 +305,14 @@ def capture(sb: Sandbox, corpus: Corpus) -> None:
     corpus.add("sandbox_requests", "\n=====\n".join(sb.requests[:8]))
 
 
+def sandbox_request(method: str, target: str, bearer: str, doc: object | None = None) -> str:
+    """One request in the sandbox_requests format."""
+    head = f"{method} {target}\nAuthorization: Bearer {bearer}\n"
+    if doc is None:
+        return head + "\n"
+    return head + "Content-Type: application/json\n\n" + json.dumps(doc)
+
+
 def extra_seeds() -> dict[str, list[bytes | str]]:
     """Inputs no sandbox reply holds: the documented formats' corners (docs/PROTOCOL.md)."""
     return {
@@ -333,6 +351,64 @@ def extra_seeds() -> dict[str, list[bytes | str]]:
             "!\n" + '{"notification":{"type":"profile_initial_sync_required"},"channel":{"channel_id":"chn_1",'
             '"callback_url":"https://app.example/push","filters":{"calendar_ids":["cal_1"],"only_managed":true}}}',
             "!,x\n" + '{"notification":{"type":"something_new","changes_since":"2026-11-28T01:02:03.5+01:00"}}',
+        ],
+        # The calendar API with the fuzz target's own grant (its placeholders) and the
+        # application calls with the seed's client secret: every route once.
+        "sandbox_requests": [sandbox_request(*r) for r in (
+            ("GET", "/v1/calendars", "@token@"),
+            ("POST", "/v1/calendars", "@token@", {"profile_id": "pro_sandbox_google", "name": "Fuzz"}),
+            ("GET", "/v1/events?tzid=Etc%2FUTC&from=2026-01-01&to=2030-01-01&calendar_ids[]=cal_sandbox_primary"
+                    "&include_managed=true&include_deleted=true&last_modified=2026-01-01T00:00:00Z", "@token@"),
+            ("GET", "/v1/free_busy?tzid=Europe%2FLondon&from=2026-01-01&to=2030-01-01", "@token@"),
+            ("POST", "/v1/calendars/cal_sandbox_primary/events", "@token@",
+             {"event_id": "fuzz-1", "summary": "Fuzz", "description": "d", "start": "2027-01-04T10:00:00Z",
+              "end": "2027-01-04T11:00:00Z", "tzid": "Europe/London", "location": {"description": "here"},
+              "attendees": {"invite": [{"email": "guest@example.com"}]}, "transparency": "opaque"}),
+            ("DELETE", "/v1/calendars/cal_sandbox_primary/events", "@token@", {"event_id": "fuzz-1"}),
+            ("DELETE", "/v1/events", "@token@", {"delete_all": True}),
+            ("POST", "/v1/calendars/cal_sandbox_primary/events/@event@/participation_status", "@token@",
+             {"status": "declined"}),
+            ("GET", "/v1/account", "@token@"),
+            ("GET", "/v1/userinfo", "@token@"),
+            ("GET", "/v1/profiles", "@token@"),
+            ("POST", "/v1/profiles/pro_sandbox_office365/revoke", "@token@"),
+            ("POST", "/v1/link_tokens", "@token@"),
+            ("POST", "/v1/channels", "@token@", {"callback_url": "http://127.0.0.1:9/push",
+                                                 "filters": {"calendar_ids": ["cal_sandbox_primary"],
+                                                             "only_managed": True}}),
+            ("DELETE", "/v1/channels/chn_missing", "@token@"),
+            ("POST", "/v1/availability_rules", "@token@",
+             {"availability_rule_id": "work_hours", "tzid": "America/Chicago", "calendar_ids": ["cal_sandbox_primary"],
+              "weekly_periods": [{"day": "monday", "start_time": "09:30", "end_time": "12:30"}]}),
+            ("DELETE", "/v1/availability_rules/work_hours", "@token@"),
+            ("POST", "/v1/permissions", "@token@",
+             {"permissions": [{"calendar_id": "cal_sandbox_primary", "permission_level": "unrestricted"}],
+              "redirect_uri": "https://app.example.com/permissions"}),
+            ("POST", "/v1/availability", CLIENT_SECRET,
+             {"participants": [{"members": [{"sub": "acc_sandbox_ada", "calendar_ids": ["cal_sandbox_primary"]}],
+                                "required": "all"}],
+              "required_duration": {"minutes": 30}, "buffer": {"before": {"minutes": 5}},
+              "available_periods": [{"start": "2027-01-04T09:00:00Z", "end": "2027-01-04T17:00:00Z"}],
+              "response_format": "slots"}),
+            ("POST", "/v1/real_time_scheduling", CLIENT_SECRET,
+             {"oauth": {"redirect_uri": "https://app.example.com/booked"},
+              "event": {"event_id": "booking-1", "summary": "Demo"},
+              "availability": {"participants": [{"members": [{"sub": "acc_sandbox_ada"}]}],
+                               "required_duration": {"minutes": 30}},
+              "target_calendars": [{"sub": "acc_sandbox_ada", "calendar_id": "cal_sandbox_primary"}],
+              "tzid": "Europe/London"}),
+            ("POST", "/v1/smart_invites", CLIENT_SECRET,
+             {"smart_invite_id": "inv-1", "callback_url": "https://app.example.com/invites",
+              "recipient": {"email": "guest@example.com"},
+              "event": {"summary": "Interview", "start": "2031-03-04T09:00:00Z", "end": "2031-03-04T10:00:00Z"}}),
+            ("POST", "/v1/application_calendars", CLIENT_SECRET,
+             {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "application_calendar_id": "fuzz"}),
+        )] + [
+            "POST /oauth/token\nContent-Type: application/x-www-form-urlencoded\n\n"
+            f"grant_type=refresh_token&refresh_token=@refresh@&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}",
+            "POST /oauth/token/revoke\nContent-Type: application/x-www-form-urlencoded\n\n"
+            f"token=@token@&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}"
+            "\n=====\nGET /v1/calendars\nAuthorization: Bearer @token@\n\n",
         ],
         "authorization_url": [b"\x01\x01https://app.example/cb\\https://app.example/cb\\read_account\\x\\",
                               b"\x00\x00\\http://localhost:8080/callback\\read_events\\st+te\\link\\google\\free_busy\\"
