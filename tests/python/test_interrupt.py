@@ -21,8 +21,11 @@ from aio_support import wait_for_faults_applied
 
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
     import calbridge
+    # Python leaves SIGINT ignored when it starts ignored, as it does under a background job of
+    # a non-interactive shell (how CI may run): install its handler, as an interactive run has it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     api_url, ca_file, client_id, client_secret, credentials_file = sys.argv[1:]
     client = calbridge.Client(client_id, client_secret, api_url=api_url, app_url=api_url, ca_file=ca_file,
                               timeout=60)
