@@ -3,14 +3,17 @@
 //
 // Input: the text to parse; its first byte also shifts "now" for the HTTP date readers.
 // Invariants: no exception at all (these readers answer std::nullopt); an RFC 3339 time reads
-// back from format_rfc3339 as the same second; an HTTP date read relative to now reads the
-// same from its IMF-fixdate form; a Retry-After wait lies in [0, max_retry_after].
+// back from format_rfc3339 as the same second, and with its offset as the same instant, the
+// offset under a day; a date (an all-day event's) is valid and format_date writes it back as the
+// same text; an HTTP date read relative to now reads the same from its IMF-fixdate form; a
+// Retry-After wait lies in [0, max_retry_after].
 #include "fuzz_support.hpp"
 
 #include "call/http_date.hpp"
 #include "call/retry_after.hpp"
 
 #include <calbridge/credentials.hpp>
+#include <calbridge/times.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -51,6 +54,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const auto back = parse_rfc3339(formatted);
             fuzz::check(back.has_value(), "format_rfc3339's output parses", formatted);
             fuzz::check(*back == floor<seconds>(*t), "RFC 3339 round trip keeps the second", formatted);
+        }
+        const auto with_offset = parse_rfc3339_offset(text);
+        fuzz::check(with_offset.has_value() == parse_rfc3339(text).has_value(), "both RFC 3339 readers agree");
+        if (with_offset) {
+            fuzz::check(with_offset->utc == *parse_rfc3339(text), "the offset reader gives the same instant");
+            fuzz::check(abs(with_offset->offset) < hours(24), "an offset is under a day");
+        }
+
+        if (const auto date = parse_date(text)) {
+            fuzz::check(date->ok(), "a date read is a valid date");
+            fuzz::check(format_date(*date) == text, "format_date writes a date back as it was read", text);
         }
 
         const WallTime now = WallTime{seconds(1'700'000'000)} + days(size > 0 ? data[0] * 97 : 0);

@@ -317,6 +317,7 @@ def extra_seeds() -> dict[str, list[bytes | str]]:
     """Inputs no sandbox reply holds: the documented formats' corners (docs/PROTOCOL.md)."""
     return {
         "time_parsing": ["2026-11-28T01:02:03Z", "2026-11-28T01:02:03.123456789+05:30", "1970-01-01t00:00:00z",
+                         "2024-02-29", "0000-01-01", "9999-12-31", "2026-11-28T10:00:00-23:59",
                          "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
                          "Sun Nov  6 08:49:37 1994", "120", "0"],
         "credentials_json": [
